@@ -1,0 +1,236 @@
+"""Model cards and upload policies: typed views of the data files in ``schemas/``."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from referencing import Registry
+
+REFERENCE_ITEMS = "referenceMediaItems"
+"""The params key that carries reference files."""
+
+
+@dataclass(frozen=True)
+class KindPolicy:
+    """The limits for one kind of file: largest size in bytes and accepted MIME types."""
+
+    max_bytes: int
+    mime_types: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class UploadPolicy:
+    """How many reference files are accepted, and of which kinds, sizes and types."""
+
+    max_files: int
+    kinds: Mapping[str, KindPolicy]
+
+    @classmethod
+    def from_raw(cls, raw: Mapping[str, Any]) -> UploadPolicy:
+        """Build a policy from its JSON form (``upload-policy.schema.json``)."""
+        kinds = {
+            name: KindPolicy(int(spec["max_bytes"]), tuple(spec["mime_types"]))
+            for name, spec in raw["kinds"].items()
+        }
+        return cls(max_files=int(raw["max_files"]), kinds=kinds)
+
+    def largest(self) -> int:
+        """Return the largest size any kind accepts."""
+        return max(kind.max_bytes for kind in self.kinds.values())
+
+
+@dataclass(frozen=True)
+class Surcharge:
+    """Extra credits charged when ``param`` equals ``value`` in one of ``modes``."""
+
+    param: str
+    value: str
+    modes: tuple[str, ...]
+    credits: int
+
+
+@dataclass(frozen=True)
+class ModelCard:
+    """One public model: listing facts, price, prompt limit, params schema and upload policy."""
+
+    id: str
+    category: str
+    billing_type: str
+    base_credits: int
+    max_prompt_length: int | None
+    prompt_required: bool
+    supported_modes: tuple[str, ...]
+    reference_mode: str | None
+    upload_policy: UploadPolicy | None
+    params_schema: dict[str, Any]
+    """The params JSON Schema, with ``referenceMediaItems`` derived from the upload policy."""
+    request_schema: dict[str, Any]
+    """The full request schema for this model: the envelope narrowed by this card."""
+    defaults: Mapping[str, Any]
+    surcharges: tuple[Surcharge, ...]
+    output_mime_type: str
+    output_count: int
+    ratio_param: str | None
+    queued_seconds: float
+    processing_seconds: float
+    raw: Mapping[str, Any] = field(repr=False)
+    request_validator: Draft202012Validator = field(repr=False, compare=False)
+
+    @classmethod
+    def from_raw(
+        cls, raw: Mapping[str, Any], schemas: Mapping[str, Any], registry: Registry[Any]
+    ) -> ModelCard:
+        """Build a card from its data file, deriving its params and request schemas."""
+        policy = UploadPolicy.from_raw(raw["upload_policy"]) if raw["upload_policy"] else None
+        params_schema = copy.deepcopy(raw["params"])
+        if policy is not None:
+            params_schema["properties"][REFERENCE_ITEMS] = {
+                "type": "array",
+                "maxItems": policy.max_files,
+                "items": {
+                    "allOf": [{"$ref": "urn:rivya:schema:reference-media-item"}],
+                    "properties": {"kind": {"enum": sorted(policy.kinds)}},
+                },
+            }
+        prompt: dict[str, Any] = {"type": "string", "minLength": 1, "pattern": r"\S"}
+        if raw["max_prompt_length"] is not None:
+            prompt["maxLength"] = raw["max_prompt_length"]
+        required = ["model"]
+        if raw["prompt_required"]:
+            required.append("prompt")
+        if raw.get("params_required", False):
+            required.append("params")
+        request_schema = {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": f"{raw['id']} request",
+            "allOf": [{"$ref": schemas["generation-request"]["$id"]}],
+            "required": required,
+            "properties": {
+                "model": {"const": raw["id"]},
+                "prompt": prompt,
+                "params": params_schema,
+            },
+        }
+        defaults = {
+            key: spec["default"]
+            for key, spec in raw["params"]["properties"].items()
+            if "default" in spec
+        }
+        surcharges = tuple(
+            Surcharge(s["param"], s["value"], tuple(s["modes"]), s["credits"])
+            for s in raw.get("surcharges", [])
+        )
+        return cls(
+            id=raw["id"],
+            category=raw["category"],
+            billing_type=raw["billing_type"],
+            base_credits=raw["base_credits"],
+            max_prompt_length=raw["max_prompt_length"],
+            prompt_required=raw["prompt_required"],
+            supported_modes=tuple(raw["supported_modes"]),
+            reference_mode=raw.get("reference_mode"),
+            upload_policy=policy,
+            params_schema=params_schema,
+            request_schema=request_schema,
+            defaults=defaults,
+            surcharges=surcharges,
+            output_mime_type=raw["output"]["mime_type"],
+            output_count=raw["output"]["count"],
+            ratio_param=raw["output"].get("ratio_param"),
+            queued_seconds=float(raw["simulation"]["queued_seconds"]),
+            processing_seconds=float(raw["simulation"]["processing_seconds"]),
+            raw=raw,
+            request_validator=Draft202012Validator(request_schema, registry=registry),
+        )
+
+    def resolved_params(self, params: Mapping[str, Any] | None) -> dict[str, Any]:
+        """Return ``params`` with the card's defaults filled in for missing keys."""
+        merged = dict(self.defaults)
+        if params:
+            merged.update(params)
+        return merged
+
+    def mode(self, params: Mapping[str, Any] | None) -> str:
+        """Return the mode a request runs in: the reference mode when it carries references."""
+        if params and params.get(REFERENCE_ITEMS) and self.reference_mode:
+            return self.reference_mode
+        return self.supported_modes[0]
+
+    def price(
+        self, params: Mapping[str, Any] | None, surcharges: Mapping[str, int] | None = None
+    ) -> int:
+        """Return the credits a request reserves.
+
+        ``surcharges`` overrides the card's surcharge amounts, keyed
+        ``"<model>:<param>"`` (for example ``"grok-imagine:enable_pro"``).
+        """
+        resolved = self.resolved_params(params)
+        mode = self.mode(params)
+        total = self.base_credits
+        for extra in self.surcharges:
+            if mode in extra.modes and resolved.get(extra.param) == extra.value:
+                key = f"{self.id}:{extra.param}"
+                total += (surcharges or {}).get(key, extra.credits)
+        return total
+
+    def listing(self) -> dict[str, Any]:
+        """Return this model's entry in ``GET /api/v1/models``."""
+        raw = self.raw
+        policy = self.upload_policy
+        reference_media = None
+        if policy is not None:
+            reference_media = {
+                "max_files": policy.max_files,
+                "kinds": [
+                    {"kind": name, "max_bytes": k.max_bytes, "mime_types": list(k.mime_types)}
+                    for name, k in policy.kinds.items()
+                ],
+            }
+        upload_modes = [self.reference_mode] if policy and self.reference_mode else []
+        return {
+            "id": self.id,
+            "display_name": raw["display_name"],
+            "category": self.category,
+            "runtime": "async_task",
+            "base_credits": self.base_credits,
+            "billing_type": self.billing_type,
+            "supported_modes": list(self.supported_modes),
+            "max_prompt_length": self.max_prompt_length,
+            "reference_media": reference_media,
+            "params": [
+                _param_entry(key, spec, raw["params"])
+                for key, spec in raw["params"]["properties"].items()
+            ],
+            "api_status": raw["api_status"],
+            "api_input_status": raw["api_input_status"],
+            "supported_api_inputs": list(raw["supported_api_inputs"]),
+            "requires_files_api": policy is not None,
+            "requires_upload_for_modes": upload_modes,
+            "url_input_supported": raw["url_input_supported"],
+            "file_kinds": sorted(policy.kinds) if policy else [],
+            "chat_capabilities": None,
+            "notices": list(raw.get("notices", [])),
+        }
+
+
+def _param_entry(key: str, spec: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, Any]:
+    entry: dict[str, Any] = {"key": key, "required": key in params.get("required", [])}
+    if "enum" in spec:
+        entry["type"] = "select"
+        entry["options"] = list(spec["enum"])
+    elif spec.get("type") in ("number", "integer"):
+        entry["type"] = "number"
+        for source, target in (("minimum", "min"), ("maximum", "max"), ("multipleOf", "step")):
+            if source in spec:
+                entry[target] = spec[source]
+    elif spec.get("type") == "array":
+        entry["type"] = "array"
+    else:
+        entry["type"] = "text"
+    if "default" in spec:
+        entry["default"] = spec["default"]
+    return entry

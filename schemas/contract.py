@@ -1,0 +1,149 @@
+"""The contract loaded from the schema files: compiled validators and model cards."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+from rivya_contract.schemas.cards import ModelCard, UploadPolicy
+from rivya_contract.schemas.errors import FieldError, field_errors
+
+SCHEMA_DIR = Path(__file__).parent
+"""The folder holding the schema files and the model cards."""
+
+URN_PREFIX = "urn:rivya:schema:"
+"""The prefix of every schema's ``$id``; the rest is the file's stem."""
+
+
+def _read(path: Path) -> dict[str, Any]:
+    with path.open(encoding="utf-8") as handle:
+        document: dict[str, Any] = json.load(handle)
+    return document
+
+
+@dataclass(frozen=True)
+class Contract:
+    """Every schema, model card and compiled validator of the Rivya API v1.
+
+    Built once per process by :func:`contract`; read-only afterwards.
+    """
+
+    schemas: Mapping[str, dict[str, Any]]
+    """Schema documents by name (the file stem, e.g. ``"task"``)."""
+    cards: Mapping[str, ModelCard]
+    """Model cards by model id, in catalog order."""
+    default_upload_policy: UploadPolicy
+    """The Files API's limits when no model is named."""
+    error_status: Mapping[str, int]
+    """The HTTP status of each documented error code."""
+    registry: Registry[Any]
+    """Every schema, addressable by its ``urn:rivya:schema:`` id."""
+    _validators: Mapping[str, Draft202012Validator]
+    _envelope: Draft202012Validator
+
+    def validator(self, name: str) -> Draft202012Validator:
+        """Return the compiled validator of the schema called ``name``."""
+        return self._validators[name]
+
+    def validate(self, name: str, instance: object) -> list[FieldError]:
+        """Validate ``instance`` against schema ``name``; return its errors, empty when valid."""
+        return field_errors(self._validators[name].iter_errors(instance))
+
+    def validate_generation_request(
+        self, body: object, *, ignore_unknown_params: bool = False
+    ) -> list[FieldError]:
+        """Validate a ``POST /generations`` body against the envelope and its model's card.
+
+        Returns one :class:`FieldError` per failing field, each naming the
+        field's JSON path (``$.params.aspect_ratio``); an empty list means the
+        request is valid. With ``ignore_unknown_params`` unknown ``params``
+        keys are not errors.
+        """
+        if not isinstance(body, dict):
+            return [FieldError("$", "the request body must be a JSON object")]
+        model = body.get("model")
+        card = self.cards.get(model) if isinstance(model, str) else None
+        if card is None:
+            errors = field_errors(self._envelope.iter_errors(body))
+            if isinstance(model, str) and model:
+                errors.insert(0, FieldError("$.model", f"unknown model {model!r}"))
+            return errors
+        errors = field_errors(card.request_validator.iter_errors(body))
+        if ignore_unknown_params:
+            errors = [e for e in errors if not e.unknown_param]
+        return errors
+
+
+def _registry(schemas: Mapping[str, dict[str, Any]]) -> Registry[Any]:
+    resources = [
+        (doc["$id"], Resource.from_contents(doc, default_specification=DRAFT202012))
+        for doc in schemas.values()
+    ]
+    return Registry().with_resources(resources)
+
+
+def _load_schemas() -> dict[str, dict[str, Any]]:
+    schemas = {}
+    for path in sorted(SCHEMA_DIR.glob("*.schema.json")):
+        document = _read(path)
+        name = path.name.removesuffix(".schema.json")
+        if document.get("$id") != URN_PREFIX + name:
+            raise ValueError(f"{path.name}: $id must be {URN_PREFIX + name}")
+        schemas[name] = document
+    return schemas
+
+
+def _error_status(error_schema: Mapping[str, Any]) -> dict[str, int]:
+    options = error_schema["properties"]["error"]["properties"]["code"]["oneOf"]
+    return {option["const"]: option["x-http-status"] for option in options}
+
+
+def _card_order(paths: Iterable[Path]) -> list[Path]:
+    return sorted(paths, key=lambda p: p.stem)
+
+
+@cache
+def contract() -> Contract:
+    """Load, check and compile the contract; the result is cached for the process."""
+    schemas = _load_schemas()
+    registry = _registry(schemas)
+    card_check = Draft202012Validator(schemas["model-card"], registry=registry)
+    policy_check = Draft202012Validator(schemas["upload-policy"], registry=registry)
+    cards: dict[str, ModelCard] = {}
+    for path in _card_order((SCHEMA_DIR / "models").glob("*.json")):
+        raw = _read(path)
+        problems = field_errors(card_check.iter_errors(raw))
+        if problems:
+            raise ValueError(f"model card {path.name}: {problems[0]}")
+        if raw["id"] != path.stem:
+            raise ValueError(f"model card {path.name}: id must equal the file name")
+        cards[raw["id"]] = ModelCard.from_raw(raw, schemas, registry)
+    defaults_raw = _read(SCHEMA_DIR / "upload-defaults.json")
+    defaults_raw = {k: v for k, v in defaults_raw.items() if k != "description"}
+    if policy_check.is_valid(defaults_raw) is False:
+        raise ValueError("upload-defaults.json does not match upload-policy.schema.json")
+    validators = {
+        name: Draft202012Validator(doc, registry=registry) for name, doc in schemas.items()
+    }
+    return Contract(
+        schemas=schemas,
+        cards=cards,
+        default_upload_policy=UploadPolicy.from_raw(defaults_raw),
+        error_status=_error_status(schemas["error"]),
+        registry=registry,
+        _validators=validators,
+        _envelope=validators["generation-request"],
+    )
+
+
+def schema(name: str) -> dict[str, Any]:
+    """Return a deep copy of the schema document called ``name`` (the file stem)."""
+    return copy.deepcopy(contract().schemas[name])
