@@ -14,7 +14,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from rivya_contract.schemas.cards import ModelCard, UploadPolicy
-from rivya_contract.schemas.errors import FieldError, field_errors
+from rivya_contract.schemas.errors import FieldError, _shown, field_errors
 
 SCHEMA_DIR = Path(__file__).parent
 """The folder holding the schema files and the model cards."""
@@ -74,7 +74,7 @@ class Contract:
         if card is None:
             errors = field_errors(self._envelope.iter_errors(body))
             if isinstance(model, str) and model:
-                errors.insert(0, FieldError("$.model", f"unknown model {model!r}"))
+                errors.insert(0, FieldError("$.model", f"unknown model {_shown(model)}"))
             return errors
         errors = field_errors(card.request_validator.iter_errors(body))
         if ignore_unknown_params:
