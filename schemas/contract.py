@@ -13,6 +13,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+
 from rivya_contract.schemas.cards import ModelCard, UploadPolicy
 from rivya_contract.schemas.errors import FieldError, _shown, field_errors
 
@@ -127,7 +128,6 @@ def contract() -> Contract:
             raise ValueError(f"model card {path.name}: id must equal the file name")
         cards[raw["id"]] = ModelCard.from_raw(raw, schemas, registry)
     defaults_raw = _read(SCHEMA_DIR / "upload-defaults.json")
-    defaults_raw = {k: v for k, v in defaults_raw.items() if k != "description"}
     if policy_check.is_valid(defaults_raw) is False:
         raise ValueError("upload-defaults.json does not match upload-policy.schema.json")
     validators = {

@@ -13,6 +13,7 @@ from openapi_spec_validator import validate as validate_spec
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+
 from rivya_contract.schemas import REFERENCE_ITEMS, SCHEMA_DIR, contract
 from rivya_contract.schemas.openapi import (
     API_SCHEMAS,

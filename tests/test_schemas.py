@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
+
 from rivya_contract.schemas import (
     REFERENCE_ITEMS,
     SCHEMA_DIR,

@@ -1,0 +1,143 @@
+"""The request pipeline, independent of transport: route, authenticate, read the body, handle."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Protocol
+
+from rivya_contract.mock_server import auth
+from rivya_contract.mock_server.bodies import JsonBody, NoBody, UploadBody
+from rivya_contract.mock_server.exchange import ApiError, Call, Reply
+from rivya_contract.mock_server.routes import ROUTES, Route, Router
+
+if TYPE_CHECKING:
+    from rivya_contract.mock_server.mock import Mock
+
+
+class BodySink(Protocol):
+    """Receives the request body chunk by chunk."""
+
+    def feed(self, chunk: bytes) -> None:
+        """Take the next chunk; never raises, keeps the first problem for ``close``."""
+
+    def close(self, call: Call) -> None:
+        """Finish reading: put the body into ``call`` or raise ``ApiError``."""
+
+
+def new_request_id() -> str:
+    """Return a fresh request id: ``req_`` and 24 hex digits."""
+    return "req_" + secrets.token_hex(12)
+
+
+class Pending:
+    """A request whose head has passed every check and whose body is being read."""
+
+    __slots__ = ("_api", "_sink", "call", "route")
+
+    def __init__(self, api: Api, call: Call, route: Route, sink: BodySink) -> None:
+        self._api = api
+        self.call = call
+        self.route = route
+        self._sink = sink
+
+    def feed(self, chunk: bytes) -> None:
+        """Pass the next body chunk to the body reader."""
+        self._sink.feed(chunk)
+
+    def finish(self) -> Reply:
+        """End the body and run the handler; return the reply."""
+        call = self.call
+        try:
+            self._sink.close(call)
+            reply = self.route.handler(call, self._api.mock)
+        except ApiError as error:
+            reply = Reply.error(error, call.request_id)
+        return self._api.done(call, reply)
+
+
+class Api:
+    """The mock's request pipeline. Adapters call ``begin``, feed the body, then ``finish``."""
+
+    def __init__(self, mock: Mock) -> None:
+        self.mock = mock
+        self.router = Router(ROUTES)
+
+    def begin(
+        self,
+        method: str,
+        path: str,
+        query: str,
+        headers: Mapping[str, str],
+        base_url: str,
+    ) -> Pending | Reply:
+        """Check a request's head; return the reply now, or a ``Pending`` that wants the body.
+
+        ``headers`` must have lower-case names. Checks run in the documented
+        order: public API switch, auth, scope, rate limit; validation and
+        credits follow in the handler.
+        """
+        mock = self.mock
+        call = Call(method, path, query, headers, base_url, new_request_id())
+        route, params, known = self.router.match(method, path)
+        try:
+            if route is None:
+                where = "no such endpoint" if not known else f"{method} is not served here"
+                raise ApiError("not_found", f"{where}: {method} {path}")
+            call.path_params = params
+            if mock.control is not None:
+                early = mock.control.intercept(call, route)
+                if early is not None:
+                    return self.done(call, early)
+            if route.in_api and mock.config.public_api_disabled and route.name != "getOpenApi":
+                raise ApiError(
+                    "public_api_disabled",
+                    "The public API is disabled; retry later.",
+                    headers={"Retry-After": "60"},
+                )
+            if route.scope is not None or (
+                mock.config.check_key_on_public and "authorization" in headers
+            ):
+                key = auth.authenticate(mock.store, headers.get("authorization"), mock.clock.now())
+                if route.scope is not None:
+                    auth.require_scope(key, route.scope)
+                call.account_id, call.key = key.account_id, key.secret
+                mock.limiter.check(key.secret, mock.clock.now())
+            sink = self._sink(route, call)
+        except ApiError as error:
+            return self.done(call, Reply.error(error, call.request_id))
+        return Pending(self, call, route, sink)
+
+    def _sink(self, route: Route, call: Call) -> BodySink:
+        if route.body == "json":
+            return JsonBody(self.mock.config.max_body_bytes)
+        if route.body == "upload":
+            return UploadBody(self.mock.config, call.headers.get("content-type", ""))
+        return NoBody()
+
+    def done(self, call: Call, reply: Reply) -> Reply:
+        """Stamp the request id on a reply and record it in the journal."""
+        reply.headers["X-Request-Id"] = call.request_id
+        if self.mock.control is not None:
+            self.mock.control.record(call, reply)
+        return reply
+
+    def handle(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: str = "",
+        headers: Mapping[str, str] | None = None,
+        body: bytes | Iterable[bytes] = b"",
+        base_url: str = "https://rivya.ai",
+    ) -> Reply:
+        """Run one whole request synchronously; header names may be in any case."""
+        lowered = {name.lower(): value for name, value in (headers or {}).items()}
+        started = self.begin(method, path, query, lowered, base_url)
+        if isinstance(started, Reply):
+            return started
+        chunks = [body] if isinstance(body, bytes) else body
+        for chunk in chunks:
+            started.feed(chunk)
+        return started.finish()

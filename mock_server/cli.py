@@ -1,0 +1,119 @@
+"""``rivya-mock``: serve the mock, or print its OpenAPI document."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rivya_contract.mock_server.config import ENV_PREFIX, MockConfig, load
+
+_HELP = {f.name: (f.metadata.get("help") or "") for f in dataclasses.fields(MockConfig)}
+
+
+def _add_config_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, help="a TOML file of settings ([mock] table)")
+    for field in dataclasses.fields(MockConfig):
+        flag = "--" + field.name.replace("_", "-")
+        env = ENV_PREFIX + field.name.upper()
+        if field.type in ("bool",) or isinstance(field.default, bool):
+            parser.add_argument(
+                flag,
+                dest=field.name,
+                action=argparse.BooleanOptionalAction,
+                default=None,
+                help=f"(env {env}; default {field.default})",
+            )
+            continue
+        default = field.default if field.default is not dataclasses.MISSING else "{}"
+        parser.add_argument(
+            flag,
+            dest=field.name,
+            default=None,
+            metavar="VALUE",
+            help=f"(env {env}; default {default})",
+        )
+
+
+def _flags(args: argparse.Namespace) -> dict[str, Any]:
+    names = {field.name for field in dataclasses.fields(MockConfig)}
+    return {name: value for name, value in vars(args).items() if name in names}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rivya-mock", description="An offline mock of the Rivya Public API v1."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the mock over HTTP")
+    _add_config_flags(serve)
+    openapi = commands.add_parser("openapi", help="print the OpenAPI document")
+    _add_config_flags(openapi)
+    return parser
+
+
+def serve(config: MockConfig) -> None:
+    """Serve a mock built from ``config`` under uvicorn until interrupted."""
+    import uvicorn
+
+    from rivya_contract.mock_server.mock import Mock
+
+    mock = Mock(config)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            mock.app,
+            host=config.host,
+            port=config.port,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+        )
+    )
+    original_startup = server.startup
+
+    async def startup(sockets: Any = None) -> None:
+        await original_startup(sockets)
+        for bound in server.servers:
+            for sock in bound.sockets:
+                host, port = sock.getsockname()[:2]
+                _announce(config, f"http://{host}:{port}")
+
+    server.startup = startup  # type: ignore[method-assign]
+    server.run()
+
+
+def _announce(config: MockConfig, base_url: str) -> None:
+    clock = "virtual (advance it via the control API)" if config.virtual_clock else "real"
+    print(f"rivya-mock serving {base_url}/api/v1", flush=True)
+    print(f"  API key : {config.api_key}", flush=True)
+    print(f"  credits : {config.credits}", flush=True)
+    print(f"  clock   : {clock}", flush=True)
+    print(
+        f"  try     : curl -H 'Authorization: Bearer {config.api_key}' {base_url}/api/v1/credits",
+        flush=True,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``rivya-mock`` command line; return the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        config = load(flags=_flags(args), config_file=args.config)
+    except (ValueError, OSError) as error:
+        print(f"rivya-mock: {error}", file=sys.stderr)
+        return 2
+    if args.command == "openapi":
+        from rivya_contract.mock_server.mock import Mock
+
+        sys.stdout.write(json.dumps(json.loads(Mock(config).openapi_bytes()), indent=2) + "\n")
+        return 0
+    serve(config)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

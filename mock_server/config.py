@@ -1,0 +1,216 @@
+"""The mock server's configuration: one typed object from defaults, a TOML file, env and flags."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+ENV_PREFIX = "RIVYA_MOCK_"
+"""Environment variables ``RIVYA_MOCK_<FIELD>`` set any field, e.g. ``RIVYA_MOCK_PORT=9000``."""
+
+DEFAULT_API_KEY = "rvya_sk_mock_0000000000000000"
+"""The demo account's key when none is configured."""
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """At most ``requests`` per key in each window of ``seconds``."""
+
+    requests: int
+    seconds: float
+
+    _UNITS = {
+        "s": 1.0,
+        "sec": 1.0,
+        "second": 1.0,
+        "min": 60.0,
+        "minute": 60.0,
+        "h": 3600.0,
+        "hour": 3600.0,
+    }
+
+    @classmethod
+    def parse(cls, text: str) -> RateLimit | None:
+        """Parse ``"60/min"``, ``"10/s"``, ``"1000/hour"`` or ``"5/30s"``; ``"off"`` is None."""
+        text = text.strip().lower()
+        if text in ("", "off", "none", "0"):
+            return None
+        match = re.fullmatch(r"(\d+)\s*/\s*(\d*\.?\d*)\s*([a-z]+)", text)
+        if not match or match.group(3) not in cls._UNITS or int(match.group(1)) < 1:
+            raise ValueError(f"rate limit {text!r}: expected N/unit, e.g. 60/min")
+        count = float(match.group(2)) if match.group(2) else 1.0
+        if count <= 0:
+            raise ValueError(f"rate limit {text!r}: the window must be positive")
+        return cls(int(match.group(1)), count * cls._UNITS[match.group(3)])
+
+    def __str__(self) -> str:
+        return f"{self.requests}/{self.seconds:g}s"
+
+
+@dataclass(frozen=True)
+class MockConfig:
+    """Everything that shapes the mock's behaviour. Every field has an embedded default."""
+
+    host: str = "127.0.0.1"
+    """Interface ``rivya-mock serve`` binds."""
+    port: int = 8000
+    """Port ``rivya-mock serve`` binds (0 picks a free one)."""
+    seed: int = 0
+    """Seed for ids and simulated outcomes: the same seed and requests give the same run."""
+    api_key: str = DEFAULT_API_KEY
+    """The demo account's API key (all scopes)."""
+    credits: int = 1000
+    """The demo account's starting balance."""
+    queued_seconds: float | None = None
+    """Time a task stays queued; None uses each model card's own timing."""
+    processing_seconds: float | None = None
+    """Time a task stays processing; None uses each model card's own timing."""
+    failure_rate: float = 0.0
+    """Share of tasks (0..1) that end failed with generation_failed."""
+    virtual_clock: bool = False
+    """When true, time moves only when advanced through the control API."""
+    rate_limit: RateLimit | None = None
+    """Requests per key per window (``--rate-limit 60/min``); off by default."""
+    create_status: int = 202
+    """HTTP status of a successful POST /generations."""
+    upload_status: int = 201
+    """HTTP status of a successful POST /files."""
+    references: Literal["strict", "lenient"] = "strict"
+    """strict: reference urls must name a file this account uploaded; lenient: any https url."""
+    unknown_params: Literal["reject", "ignore"] = "reject"
+    """What an unknown key inside params does."""
+    coerce_selects: bool = False
+    """Accept booleans and numbers for select params by turning them into strings."""
+    refund_on_failure: bool = True
+    """Return a failed task's reserved credits to the wallet."""
+    surcharges: Mapping[str, int] = field(default_factory=dict)
+    """Extra credits per ``"<model>:<param>"`` (e.g. ``{"grok-imagine:enable_pro": 2}``)."""
+    idempotency_ttl: float = 86400.0
+    """Seconds an Idempotency-Key is remembered."""
+    max_body_bytes: int = 1_048_576
+    """Largest JSON request body; larger is validation_failed."""
+    public_api_disabled: bool = False
+    """Answer every /api/v1 request (but the OpenAPI document) with public_api_disabled."""
+    check_key_on_public: bool = False
+    """Check a key sent to the public endpoints (/models, /openapi.json) instead of ignoring it."""
+    task_ttl: float = 86400.0
+    """Seconds a finished task is kept before it is forgotten (then not_found)."""
+    max_tasks: int = 100_000
+    """Most tasks kept; the oldest finished ones are forgotten first."""
+    control: bool = True
+    """Serve the control API under /__mock__/."""
+    admin_token: str | None = None
+    """When set, the control API requires ``Authorization: Bearer <admin_token>``."""
+    journal_size: int = 1000
+    """Most requests kept in the journal."""
+
+    def replace(self, **changes: Any) -> MockConfig:
+        """Return a copy with ``changes`` applied and checked."""
+        return from_mapping(changes, base=self)
+
+
+_FIELDS = {f.name: f for f in dataclasses.fields(MockConfig)}
+
+
+def _convert(name: str, value: Any) -> Any:
+    """Turn a value from TOML, env or a flag into the field's type."""
+    if name == "rate_limit":
+        if value is None or isinstance(value, RateLimit):
+            return value
+        return RateLimit.parse(str(value))
+    if name == "surcharges":
+        if isinstance(value, Mapping):
+            return {str(k): int(v) for k, v in value.items()}
+        pairs = [p for p in str(value).split(",") if p.strip()]
+        return {k.strip(): int(v) for k, v in (p.split("=", 1) for p in pairs)}
+    default = _FIELDS[name].default
+    if name in ("queued_seconds", "processing_seconds", "admin_token") and value in (None, ""):
+        return None
+    if isinstance(default, bool) or name in ("virtual_clock", "coerce_selects"):
+        if isinstance(value, bool):
+            return value
+        lowered = str(value).strip().lower()
+        if lowered not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+            raise ValueError(f"{name}: expected true or false, got {value!r}")
+        return lowered in ("1", "true", "yes", "on")
+    if name in ("queued_seconds", "processing_seconds") or isinstance(default, float):
+        return float(value)
+    if isinstance(default, int):
+        return int(value)
+    return str(value)
+
+
+def _check(config: MockConfig) -> MockConfig:
+    problems = []
+    if not 0.0 <= config.failure_rate <= 1.0:
+        problems.append("failure_rate must be between 0 and 1")
+    if config.credits < 0:
+        problems.append("credits must not be negative")
+    for name in ("queued_seconds", "processing_seconds"):
+        value = getattr(config, name)
+        if value is not None and value < 0:
+            problems.append(f"{name} must not be negative")
+    if config.create_status not in (200, 201, 202):
+        problems.append("create_status must be 200, 201 or 202")
+    if config.upload_status not in (200, 201):
+        problems.append("upload_status must be 200 or 201")
+    if config.references not in ("strict", "lenient"):
+        problems.append("references must be strict or lenient")
+    if config.unknown_params not in ("reject", "ignore"):
+        problems.append("unknown_params must be reject or ignore")
+    if not config.api_key.startswith("rvya_sk_"):
+        problems.append("api_key must start with rvya_sk_")
+    if not 0 <= config.port <= 65535:
+        problems.append("port must be 0..65535")
+    if min(config.max_body_bytes, config.max_tasks, config.journal_size) < 1:
+        problems.append("max_body_bytes, max_tasks and journal_size must be positive")
+    if problems:
+        raise ValueError("; ".join(problems))
+    return config
+
+
+def from_mapping(values: Mapping[str, Any], *, base: MockConfig | None = None) -> MockConfig:
+    """Return ``base`` (or the defaults) with ``values`` applied; unknown keys are errors."""
+    unknown = sorted(set(values) - set(_FIELDS))
+    if unknown:
+        raise ValueError(f"unknown config keys: {', '.join(unknown)}")
+    converted = {name: _convert(name, value) for name, value in values.items()}
+    return _check(dataclasses.replace(base or MockConfig(), **converted))
+
+
+def from_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """Return the config values set by ``RIVYA_MOCK_*`` variables in ``environ``."""
+    return {
+        key.removeprefix(ENV_PREFIX).lower(): value
+        for key, value in environ.items()
+        if key.startswith(ENV_PREFIX) and key.removeprefix(ENV_PREFIX).lower() in _FIELDS
+    }
+
+
+def from_toml(path: Path) -> dict[str, Any]:
+    """Return the config values in a TOML file (top level, or a ``[mock]`` table)."""
+    with path.open("rb") as handle:
+        data = tomllib.load(handle)
+    table = data.get("mock", data)
+    return {key.replace("-", "_"): value for key, value in table.items()}
+
+
+def load(
+    *,
+    flags: Mapping[str, Any] | None = None,
+    config_file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> MockConfig:
+    """Build the config: defaults, then the TOML file, then env, then flags (last wins)."""
+    values: dict[str, Any] = {}
+    if config_file is not None:
+        values.update(from_toml(config_file))
+    values.update(from_env(os.environ if environ is None else environ))
+    values.update({k: v for k, v in (flags or {}).items() if v is not None})
+    return from_mapping(values)

@@ -1,0 +1,80 @@
+"""One request and its reply, independent of any transport, and the API's error."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from rivya_contract.schemas import contract
+
+
+class ApiError(Exception):
+    """An error the API answers with its envelope: a documented code, a message, extra headers."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        status: int | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.status = status if status is not None else contract().error_status.get(code, 500)
+        self.headers = dict(headers or {})
+
+
+@dataclass(slots=True)
+class Call:
+    """An incoming request, after routing."""
+
+    method: str
+    path: str
+    query: str
+    headers: Mapping[str, str]
+    """Header names in lower case."""
+    base_url: str
+    """Scheme and host the client used, e.g. ``http://127.0.0.1:8000``; handed-out URLs use it."""
+    request_id: str
+    path_params: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    upload: Any = None
+    """The parsed multipart upload, for POST /files."""
+    account_id: str | None = None
+    key: str | None = None
+    directives: Any = None
+    """The parsed ``X-Rivya-Mock`` directive header, when sent."""
+
+
+@dataclass(slots=True)
+class Reply:
+    """What the API answers: status, headers, body; or a transport fault."""
+
+    status: int
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = "application/json"
+    delay: float = 0.0
+    """Seconds the transport waits before answering."""
+    drop: bool = False
+    """When true the transport drops the connection instead of answering."""
+    code: str | None = None
+    """The error code, for error replies."""
+
+    @classmethod
+    def json(cls, status: int, payload: Any, headers: Mapping[str, str] | None = None) -> Reply:
+        """Return a JSON reply."""
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        return cls(status, body, dict(headers or {}))
+
+    @classmethod
+    def error(cls, error: ApiError, request_id: str) -> Reply:
+        """Return the error envelope for ``error``."""
+        payload = {"error": {"code": error.code, "message": error.message, "requestId": request_id}}
+        reply = cls.json(error.status, payload, error.headers)
+        reply.code = error.code
+        return reply

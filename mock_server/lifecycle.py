@@ -1,0 +1,103 @@
+"""A task's life: its plan (timing and outcome), its view at a given time, and settlement."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from rivya_contract.mock_server.clock import iso
+from rivya_contract.mock_server.config import MockConfig
+from rivya_contract.mock_server.records import Outcome, Task
+from rivya_contract.mock_server.store import Store
+from rivya_contract.schemas import ModelCard
+
+EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "video/mp4": "mp4"}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How a task will run: seconds queued, seconds processing, and how it ends.
+
+    ``processing_seconds = math.inf`` keeps the task processing for ever.
+    """
+
+    queued_seconds: float
+    processing_seconds: float
+    outcome: Outcome = "succeeded"
+    error_code: str = "generation_failed"
+    error_message: str = "The generation failed."
+
+
+def default_plan(config: MockConfig, card: ModelCard, rng: random.Random) -> Plan:
+    """Return the plan the config and the model card give, drawing failures from ``rng``."""
+    queued = card.queued_seconds if config.queued_seconds is None else config.queued_seconds
+    processing = (
+        card.processing_seconds if config.processing_seconds is None else config.processing_seconds
+    )
+    failed = config.failure_rate > 0 and rng.random() < config.failure_rate
+    return Plan(queued, processing, "failed" if failed else "succeeded")
+
+
+def new_task(
+    task_id: str,
+    account_id: str,
+    card: ModelCard,
+    params: dict[str, Any],
+    cost: int,
+    plan: Plan,
+    now: float,
+) -> Task:
+    """Return a task created at ``now`` that will follow ``plan``."""
+    processing_at = now + plan.queued_seconds
+    finishes_at = processing_at + plan.processing_seconds
+    extension = EXTENSIONS.get(card.output_mime_type, "bin")
+    paths = [f"/media/results/{task_id}/{n}.{extension}" for n in range(card.output_count)]
+    return Task(
+        id=task_id,
+        account_id=account_id,
+        model=card.id,
+        params=params,
+        reserved_credits=cost,
+        created_at=now,
+        processing_at=processing_at,
+        finishes_at=finishes_at,
+        outcome=plan.outcome,
+        error_code=plan.error_code,
+        error_message=plan.error_message,
+        result_paths=paths,
+    )
+
+
+def settle_due(store: Store, account_id: str, now: float, *, refund: bool) -> None:
+    """Charge or refund every task of the account whose outcome is due by ``now``."""
+    for task in store.take_due(account_id, now):
+        succeeded = task.outcome == "succeeded"
+        store.release(account_id, task.reserved_credits, charge=succeeded or not refund)
+        task.final_credits = task.reserved_credits if succeeded else 0
+        task.settled = True
+
+
+def task_view(task: Task, now: float, base_url: str) -> dict[str, Any]:
+    """Return the public task object as the API shows it at ``now``."""
+    status = task.status_at(now)
+    result = None
+    error = None
+    final_credits = 0
+    if status == "succeeded":
+        urls = [base_url + path for path in task.result_paths]
+        result = {"primary_url": urls[0], "urls": urls}
+        final_credits = task.reserved_credits
+    elif status == "failed":
+        error = {"code": task.error_code, "message": task.error_message}
+    return {
+        "id": task.id,
+        "status": status,
+        "model": task.model,
+        "reserved_credits": task.reserved_credits,
+        "final_credits": final_credits,
+        "created_at": iso(task.created_at),
+        "updated_at": iso(task.updated_at(now)),
+        "result": result,
+        "error": error,
+    }

@@ -1,0 +1,131 @@
+"""The mock's state as plain records: accounts, keys, tasks, files, idempotency keys."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+ALL_SCOPES = frozenset(
+    {
+        "models:read",
+        "generations:create",
+        "generations:read",
+        "files:create",
+        "files:read",
+        "credits:read",
+        "webhooks:manage",
+        "chat:create",
+        "chat:read",
+    }
+)
+"""Every documented API key scope."""
+
+
+@dataclass(slots=True)
+class Account:
+    """One account and its credit wallet.
+
+    Invariant: ``balance + reserved + spent == granted``.
+    """
+
+    id: str
+    balance: int
+    """Credits available for new tasks."""
+    reserved: int = 0
+    """Credits held by tasks that are not finished yet."""
+    spent: int = 0
+    """Credits charged for finished tasks."""
+    granted: int = 0
+    """Every credit ever given to the account."""
+
+    def ledger_ok(self) -> bool:
+        """Return whether the wallet invariant holds."""
+        return self.balance >= 0 and self.balance + self.reserved + self.spent == self.granted
+
+
+@dataclass(slots=True)
+class ApiKey:
+    """An API key: its secret, owner, scopes and state."""
+
+    secret: str
+    account_id: str
+    scopes: frozenset[str] = ALL_SCOPES
+    revoked: bool = False
+    expires_at: float | None = None
+    """Seconds since the epoch after which the key is expired; None never expires."""
+
+
+Outcome = Literal["succeeded", "failed"]
+
+
+@dataclass(slots=True)
+class Task:
+    """A generation task and its plan: when it leaves each state and how it ends."""
+
+    id: str
+    account_id: str
+    model: str
+    params: dict[str, Any]
+    """The params as sent, with the model's defaults filled in."""
+    reserved_credits: int
+    created_at: float
+    processing_at: float
+    """When the task leaves queued; equal to finishes_at for a task that fails from queued."""
+    finishes_at: float
+    """When the task reaches its outcome; ``math.inf`` for a task that never finishes."""
+    outcome: Outcome
+    error_code: str = "generation_failed"
+    error_message: str = "The generation failed."
+    final_credits: int = 0
+    settled: bool = False
+    """True once the reservation has been charged or refunded."""
+    result_paths: list[str] = field(default_factory=list)
+    """Paths (under the mock's base URL) of the result media."""
+
+    def status_at(self, now: float) -> str:
+        """Return the task's status at ``now``."""
+        if now >= self.finishes_at:
+            return self.outcome
+        if now >= self.processing_at:
+            return "processing"
+        return "queued"
+
+    def updated_at(self, now: float) -> float:
+        """Return when the status last changed, as seen at ``now``."""
+        if now >= self.finishes_at:
+            return self.finishes_at
+        if now >= self.processing_at:
+            return self.processing_at
+        return self.created_at
+
+    @property
+    def finishes(self) -> bool:
+        """Return whether the task ever reaches an outcome."""
+        return not math.isinf(self.finishes_at)
+
+
+@dataclass(slots=True)
+class StoredFile:
+    """An uploaded reference file."""
+
+    id: str
+    account_id: str
+    kind: str
+    name: str
+    mime_type: str
+    size_bytes: int
+    created_at: float
+    data: bytes = field(repr=False)
+    duration_token: str | None = None
+
+
+@dataclass(slots=True)
+class IdempotencyRecord:
+    """What an Idempotency-Key was first used for."""
+
+    account_id: str
+    key: str
+    fingerprint: str
+    task_id: str
+    created_at: float

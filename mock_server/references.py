@@ -1,0 +1,68 @@
+"""Checks on params.referenceMediaItems: each must name a usable file of the caller's account."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from rivya_contract.mock_server.exchange import ApiError
+from rivya_contract.mock_server.sniff import same_type
+from rivya_contract.schemas import REFERENCE_ITEMS, ModelCard
+
+if TYPE_CHECKING:
+    from rivya_contract.mock_server.mock import Mock
+    from rivya_contract.mock_server.records import StoredFile
+
+FILE_PATH_PREFIX = "/media/files/"
+"""Uploaded files are served under this path; their urls end in the file id."""
+
+
+def file_id_of(url: str) -> str | None:
+    """Return the file id a mock file url names, or None for any other url."""
+    path = urlsplit(url).path
+    if not path.startswith(FILE_PATH_PREFIX):
+        return None
+    file_id = path.removeprefix(FILE_PATH_PREFIX)
+    return file_id if file_id and "/" not in file_id else None
+
+
+def _problem(stored: StoredFile, item: dict[str, Any], card: ModelCard) -> str | None:
+    if item["kind"] != stored.kind:
+        return f"kind is {item['kind']!r} but the file is {stored.kind!r}"
+    policy = card.upload_policy
+    kind = policy.kinds.get(stored.kind) if policy else None
+    if kind is None:
+        return f"{card.id} does not take {stored.kind} references"
+    if not any(same_type(stored.mime_type, allowed) for allowed in kind.mime_types):
+        return f"{card.id} does not take {stored.mime_type} files"
+    if stored.size_bytes > kind.max_bytes:
+        return f"the file is larger than {card.id}'s {kind.max_bytes}-byte limit"
+    mime = item.get("mimeType")
+    if mime is not None and not same_type(mime, stored.mime_type):
+        return f"mimeType is {mime!r} but the file is {stored.mime_type!r}"
+    return None
+
+
+def check_references(
+    items: list[dict[str, Any]], card: ModelCard, account_id: str, mock: Mock
+) -> None:
+    """Raise validation_failed unless every reference item is usable by this account and model.
+
+    Strict mode (the default) wants the url of a file this account uploaded to
+    this mock; lenient mode also takes any https url.
+    """
+    lenient = mock.config.references == "lenient"
+    for index, item in enumerate(items):
+        where = f"$.params.{REFERENCE_ITEMS}[{index}].url"
+        file_id = file_id_of(item["url"])
+        stored = mock.store.file(file_id) if file_id else None
+        if stored is None or stored.account_id != account_id:
+            if lenient and item["url"].startswith("https://"):
+                continue
+            raise ApiError(
+                "validation_failed",
+                f"{where}: must be the url of a file this account uploaded with POST /api/v1/files",
+            )
+        problem = _problem(stored, item, card)
+        if problem is not None:
+            raise ApiError("validation_failed", f"{where}: {problem}")

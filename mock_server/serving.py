@@ -1,0 +1,65 @@
+"""Serve a ``Mock`` over real HTTP from a background thread, on a free port."""
+
+from __future__ import annotations
+
+import threading
+import time
+from types import TracebackType
+
+import uvicorn
+
+from rivya_contract.mock_server.mock import Mock
+
+STARTUP_TIMEOUT = 10.0
+
+
+class ServerThread:
+    """A uvicorn server for one ``Mock`` in a daemon thread; a context manager.
+
+    >>> with ServerThread(Mock()) as server:  # doctest: +SKIP
+    ...     httpx.get(server.base_url + "/api/v1/models")
+    """
+
+    def __init__(self, mock: Mock, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.mock = mock
+        config = uvicorn.Config(
+            mock.app,
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            timeout_keep_alive=30,
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, name="rivya-mock", daemon=True)
+        self.base_url = ""
+
+    def start(self) -> str:
+        """Start serving; return the base URL (``http://127.0.0.1:<port>``) once it accepts."""
+        self._thread.start()
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the mock server did not start")
+            time.sleep(0.005)
+        host, port = self._server.servers[0].sockets[0].getsockname()[:2]
+        self.base_url = f"http://{host}:{port}"
+        return self.base_url
+
+    def stop(self) -> None:
+        """Stop serving and wait for the thread to end."""
+        self._server.should_exit = True
+        self._thread.join(timeout=STARTUP_TIMEOUT)
+
+    def __enter__(self) -> ServerThread:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.stop()
