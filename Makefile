@@ -37,7 +37,7 @@ typecheck: $(TEST_STAMP)
 	@mkdir -p .typecheck/rivya_contract
 	@for d in $(PACKAGES); do ln -sfn ../../$$d .typecheck/rivya_contract/$$d; done
 	MYPYPATH=.typecheck $(BIN)/mypy -p rivya_contract
-	MYPYPATH=.typecheck $(BIN)/mypy tests bench
+	MYPYPATH=.typecheck $(BIN)/mypy tests $(wildcard bench/*.py docs/example/*.py)
 
 unit: $(TEST_STAMP)
 	$(BIN)/pytest
