@@ -120,7 +120,7 @@ def create(call: Call, mock: Mock) -> Reply:
     task = lifecycle.new_task(task_id, account_id, card, resolved, cost, plan, now)
     mock.store.add_task(task)
     mock.after_create(now)
-    view = lifecycle.task_view(task, now, call.base_url)
+    view = lifecycle.task_view(task, now, call.base_url, created=True)
     return Reply.json(mock.config.create_status, view)
 
 

@@ -78,9 +78,13 @@ def settle_due(store: Store, account_id: str, now: float, *, refund: bool) -> No
         task.settled = True
 
 
-def task_view(task: Task, now: float, base_url: str) -> dict[str, Any]:
-    """Return the public task object as the API shows it at ``now``."""
-    status = task.status_at(now)
+def task_view(task: Task, now: float, base_url: str, *, created: bool = False) -> dict[str, Any]:
+    """Return the public task object as the API shows it at ``now``.
+
+    ``created`` gives the create response, which is always ``queued`` (as
+    documented), even for a task planned to finish at once.
+    """
+    status = "queued" if created else task.status_at(now)
     result = None
     error = None
     final_credits = 0
@@ -97,7 +101,7 @@ def task_view(task: Task, now: float, base_url: str) -> dict[str, Any]:
         "reserved_credits": task.reserved_credits,
         "final_credits": final_credits,
         "created_at": iso(task.created_at),
-        "updated_at": iso(task.updated_at(now)),
+        "updated_at": iso(task.created_at if created else task.updated_at(now)),
         "result": result,
         "error": error,
     }
