@@ -41,7 +41,7 @@ class RateLimit:
         text = text.strip().lower()
         if text in ("", "off", "none", "0"):
             return None
-        match = re.fullmatch(r"(\d+)\s*/\s*(\d*\.?\d*)\s*([a-z]+)", text)
+        match = re.fullmatch(r"(\d+)\s*/\s*(\d+\.?\d*|\.\d+)?\s*([a-z]+)", text)
         if not match or match.group(3) not in cls._UNITS or int(match.group(1)) < 1:
             raise ValueError(f"rate limit {text!r}: expected N/unit, e.g. 60/min")
         count = float(match.group(2)) if match.group(2) else 1.0
@@ -128,6 +128,8 @@ def _convert(name: str, value: Any) -> Any:
         if isinstance(value, Mapping):
             return {str(k): int(v) for k, v in value.items()}
         pairs = [p for p in str(value).split(",") if p.strip()]
+        if not all("=" in p for p in pairs):
+            raise ValueError(f"expected model:param=credits[,...], got {value!r}")
         return {k.strip(): int(v) for k, v in (p.split("=", 1) for p in pairs)}
     default = _FIELDS[name].default
     if name in ("queued_seconds", "processing_seconds", "admin_token") and value in (None, ""):
@@ -142,6 +144,8 @@ def _convert(name: str, value: Any) -> Any:
     if name in ("queued_seconds", "processing_seconds") or isinstance(default, float):
         return float(value)
     if isinstance(default, int):
+        if isinstance(value, float) and not value.is_integer():
+            raise ValueError(f"expected a whole number, got {value!r}")
         return int(value)
     return str(value)
 
@@ -180,7 +184,12 @@ def from_mapping(values: Mapping[str, Any], *, base: MockConfig | None = None) -
     unknown = sorted(set(values) - set(_FIELDS))
     if unknown:
         raise ValueError(f"unknown config keys: {', '.join(unknown)}")
-    converted = {name: _convert(name, value) for name, value in values.items()}
+    converted = {}
+    for name, value in values.items():
+        try:
+            converted[name] = _convert(name, value)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"{name}: {error}") from None
     return _check(dataclasses.replace(base or MockConfig(), **converted))
 
 
