@@ -237,11 +237,26 @@ class Served:
     announcement: list[str]
     """The lines printed up to and including the base URL."""
     process: subprocess.Popen[str] = field(repr=False)
+    stdout: queue.Queue[str | None] = field(repr=False)
     stderr: list[str] = field(default_factory=list, repr=False)
 
     def client(self, **options: Any) -> httpx.Client:
         """Return a client of this server."""
         return httpx.Client(base_url=self.base_url, timeout=30.0, **options)
+
+    def wait_for(self, text: str, timeout: float = STARTUP_TIMEOUT) -> str:
+        """Return the next line of output that contains ``text`` (it joins ``announcement``)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self.stdout.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(f"no line with {text!r} in {self.announcement}") from None
+            if line is None:
+                raise AssertionError(f"the server ended without printing {text!r}")
+            self.announcement.append(line.rstrip("\n"))
+            if text in line:
+                return line
 
 
 def _pump(stream: IO[str], lines: queue.Queue[str | None]) -> None:
@@ -284,7 +299,7 @@ def served(*args: str, env: Mapping[str, str] | None = None) -> Iterator[Served]
             seen.append(line.rstrip("\n"))
             found = _ANNOUNCE.search(line)
             base_url = found.group(1) if found else None
-        yield Served(base_url, seen, process, errors)
+        yield Served(base_url, seen, process, out, errors)
     finally:
         process.terminate()
         try:

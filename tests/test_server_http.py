@@ -62,6 +62,8 @@ def test_the_server_announces_its_url_key_and_credits(server: Served) -> None:
     assert server.base_url.startswith("http://127.0.0.1:")
     assert int(server.base_url.rsplit(":", 1)[1]) > 0
     assert f"{server.base_url}/api/v1" in text
+    assert KEY in server.wait_for("API key")
+    assert server.wait_for("credits").split(":")[1].strip() == str(CREDITS)
 
 
 def test_the_reference_example_end_to_end(client: httpx.Client, server: Served) -> None:
