@@ -203,3 +203,18 @@ def test_concurrent_duplicates_over_http_make_exactly_one_task(server: Served) -
             "idempotency_conflict",
             409,
         )
+
+
+def test_a_replay_needs_no_credits_and_answers_with_the_create_status() -> None:
+    mock = virtual(create_status=201)
+    client = client_for("asgi", mock)
+    key = add_account(mock, "acct_once", 4)
+    first = create(client, key, text_request(), idempotency_key="once")
+    assert first.status_code == 201
+    assert balance(client, key) == 0
+    again = create(client, key, text_request(), idempotency_key="once")
+    assert again.status_code == 201 and again.headers[REPLAYED] == "true"
+    assert valid("task", again)["id"] == valid("task", first)["id"]
+    error_of(
+        create(client, key, text_request(), idempotency_key="twice"), "insufficient_credits", 402
+    )
