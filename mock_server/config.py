@@ -95,6 +95,9 @@ class MockConfig:
     """Seconds an Idempotency-Key is remembered."""
     max_body_bytes: int = 1_048_576
     """Largest JSON request body; larger is validation_failed."""
+    body_timeout: float = 30.0
+    """Seconds the server waits for the next piece of a request body before answering
+    validation_failed and closing the connection (a Content-Length that promises more)."""
     public_api_disabled: bool = False
     """Answer every /api/v1 request (but the OpenAPI document) with public_api_disabled."""
     check_key_on_public: bool = False
@@ -172,6 +175,8 @@ def _check(config: MockConfig) -> MockConfig:
         problems.append("api_key must start with rvya_sk_")
     if not 0 <= config.port <= 65535:
         problems.append("port must be 0..65535")
+    if not config.body_timeout > 0:
+        problems.append("body_timeout must be positive")
     if min(config.max_body_bytes, config.max_tasks, config.journal_size) < 1:
         problems.append("max_body_bytes, max_tasks and journal_size must be positive")
     if problems:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from rivya_contract.schemas import contract
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class ApiError(Exception):
@@ -68,7 +71,11 @@ class Reply:
     @classmethod
     def json(cls, status: int, payload: Any, headers: Mapping[str, str] | None = None) -> Reply:
         """Return a JSON reply."""
-        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        try:
+            body = text.encode()
+        except UnicodeEncodeError:  # a client's unpaired \ud800 escape, echoed in a message
+            body = _LONE_SURROGATE.sub("\ufffd", text).encode()
         return cls(status, body, dict(headers or {}))
 
     @classmethod

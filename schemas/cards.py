@@ -13,6 +13,9 @@ from referencing import Registry
 REFERENCE_ITEMS = "referenceMediaItems"
 """The params key that carries reference files."""
 
+FORBIDDEN_PROMPT_CHARACTERS = r"[\x00\ud800-\udfff]"
+"""A prompt must not contain NUL or an unpaired surrogate (a lone ``\\ud800`` JSON escape)."""
+
 
 @dataclass(frozen=True)
 class KindPolicy:
@@ -96,7 +99,12 @@ class ModelCard:
                     "properties": {"kind": {"enum": sorted(policy.kinds)}},
                 },
             }
-        prompt: dict[str, Any] = {"type": "string", "minLength": 1, "pattern": r"\S"}
+        prompt: dict[str, Any] = {
+            "type": "string",
+            "minLength": 1,
+            "pattern": r"\S",
+            "not": {"pattern": FORBIDDEN_PROMPT_CHARACTERS},
+        }
         if raw["max_prompt_length"] is not None:
             prompt["maxLength"] = raw["max_prompt_length"]
         required = ["model"]
