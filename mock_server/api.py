@@ -61,7 +61,8 @@ class Api:
 
     def __init__(self, mock: Mock) -> None:
         self.mock = mock
-        self.router = Router(ROUTES)
+        served = mock.config.control
+        self.router = Router(tuple(r for r in ROUTES if served or not r.is_control))
 
     def begin(
         self,
@@ -96,7 +97,9 @@ class Api:
                     headers={"Retry-After": "60"},
                 )
             if route.scope is not None or (
-                mock.config.check_key_on_public and "authorization" in headers
+                mock.config.check_key_on_public
+                and "authorization" in headers
+                and not route.is_control
             ):
                 key = auth.authenticate(mock.store, headers.get("authorization"), mock.clock.now())
                 if route.scope is not None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route as StarletteRoute
+from starlette.types import Receive, Scope, Send
 
 from rivya_contract.mock_server.exchange import ApiError, Reply
 
@@ -19,6 +21,38 @@ if TYPE_CHECKING:
 
 class DroppedConnection(Exception):
     """Raised to make the server close the connection without a complete answer."""
+
+
+class DroppedResponse(Response):
+    """Sends the status line and headers, promising a body that never comes, then aborts.
+
+    The server closes the connection, so the client sees a transport error
+    (an incomplete message), never a status it could act on.
+    """
+
+    def __init__(self, reply: Reply) -> None:
+        super().__init__(reply.body, reply.status, reply.headers, media_type=reply.content_type)
+        self.request_id = reply.headers.get("X-Request-Id", "")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Start the response, then raise ``DroppedConnection`` before any of the body."""
+        headers = [(k, v) for k, v in self.raw_headers if k != b"content-length"]
+        headers.append((b"content-length", str(max(1, len(self.body))).encode()))
+        await send({"type": "http.response.start", "status": self.status_code, "headers": headers})
+        raise DroppedConnection(self.request_id)
+
+
+class _QuietDrops(logging.Filter):
+    """Keeps the server's error log free of the connections the mock drops on purpose."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], DroppedConnection))
+
+
+def _quiet_drops() -> None:
+    server_log = logging.getLogger("uvicorn.error")
+    if not any(isinstance(known, _QuietDrops) for known in server_log.filters):
+        server_log.addFilter(_QuietDrops())
 
 
 def _base_url(request: Request) -> str:
@@ -72,9 +106,10 @@ def build_app(mock: Mock) -> Starlette:
         if reply.delay > 0:
             await asyncio.sleep(reply.delay)
         if reply.drop:
-            raise DroppedConnection(reply.headers.get("X-Request-Id", ""))
+            return DroppedResponse(reply)
         return Response(reply.body, reply.status, reply.headers, media_type=reply.content_type)
 
+    _quiet_drops()
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
     routes = [StarletteRoute("/{path:path}", endpoint, methods=methods)]
     return Starlette(routes=routes)

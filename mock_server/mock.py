@@ -12,6 +12,7 @@ from rivya_contract.mock_server import lifecycle
 from rivya_contract.mock_server.api import Api
 from rivya_contract.mock_server.clock import Clock, SystemClock, VirtualClock
 from rivya_contract.mock_server.config import MockConfig
+from rivya_contract.mock_server.control import Controller as ScenarioControl
 from rivya_contract.mock_server.exchange import Call, Reply
 from rivya_contract.mock_server.ratelimit import RateLimiter
 from rivya_contract.mock_server.records import Account, ApiKey
@@ -57,7 +58,13 @@ class Mock:
         self.store: Store = store or MemoryStore()
         self.clock: Clock = VirtualClock() if self.config.virtual_clock else SystemClock()
         self.limiter = RateLimiter(self.config.rate_limit)
-        self.control: Controller | None = None
+        self.scenario = ScenarioControl(self)
+        """Scripts, faults, the journal and accounts on demand; see ``control.Controller``."""
+        self.control: Controller | None = self.scenario
+        self.script = self.scenario.script
+        self.fault = self.scenario.fault
+        self.journal = self.scenario.journal
+        self.accounts = self.scenario.accounts
         self.api = Api(self)
         self._rng = random.Random(self.config.seed)
         self._rng_lock = threading.Lock()
@@ -65,9 +72,13 @@ class Mock:
         self.reset()
 
     def reset(self) -> None:
-        """Forget every account, key, task and file, and create the demo account again."""
+        """Forget every account, key, task, file, script, fault and journal entry.
+
+        The demo account is created again; the clock keeps its time.
+        """
         self.store.reset()
         self.limiter.reset()
+        self.scenario.reset()
         with self._rng_lock:
             self._rng.seed(self.config.seed)
         self.add_account(DEMO_ACCOUNT, self.config.credits)

@@ -4,14 +4,34 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from rivya_contract.schemas.openapi import build_openapi
+from rivya_contract.schemas.openapi import build_openapi, component_name
 
 if TYPE_CHECKING:
     from rivya_contract.mock_server.mock import Mock
 
 
 def served_document(mock: Mock) -> dict[str, Any]:
-    """Return the OpenAPI document for ``mock``'s configured success statuses."""
-    return build_openapi(
-        create_status=mock.config.create_status, upload_status=mock.config.upload_status
+    """Return the OpenAPI document for ``mock``'s configured success statuses.
+
+    With the control API on, its endpoints are documented too, under their own tag.
+    """
+    config = mock.config
+    if not config.control:
+        return build_openapi(create_status=config.create_status, upload_status=config.upload_status)
+    from rivya_contract.mock_server.control_doc import TAG_DOC, control_paths
+
+    admin = config.admin_token is not None
+    error_ref = "#/components/schemas/" + component_name("error")
+    document = build_openapi(
+        create_status=config.create_status,
+        upload_status=config.upload_status,
+        extra_paths=control_paths(admin=admin, error_ref=error_ref),
+        extra_tags=[TAG_DOC],
     )
+    if admin:
+        document["components"]["securitySchemes"]["mockAdmin"] = {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "Authorization: Bearer <the mock's --admin-token>",
+        }
+    return document

@@ -1,0 +1,115 @@
+"""Injected faults: an error answer, latency or a dropped connection for matching requests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from rivya_contract.mock_server.directives import DEFAULT_RETRY_AFTER, Effects
+from rivya_contract.mock_server.exchange import ApiError, Call, Reply
+
+if TYPE_CHECKING:
+    from rivya_contract.mock_server.routes import Route
+
+MESSAGES = {
+    "validation_failed": "The request is invalid.",
+    "api_key_missing": "Send your API key as Authorization: Bearer rvya_sk_...",
+    "api_key_invalid": "The API key is not valid.",
+    "api_key_revoked": "The API key has been revoked.",
+    "api_key_expired": "The API key has expired.",
+    "api_scope_denied": "The API key lacks the scope this endpoint needs.",
+    "not_found": "Not found.",
+    "idempotency_conflict": "This Idempotency-Key was already used with a different request.",
+    "insufficient_credits": "The balance does not cover this task.",
+    "rate_limited": "Too many requests; retry later.",
+    "public_api_disabled": "The public API is disabled; retry later.",
+}
+"""The message an injected error code carries unless one is given."""
+
+SERVER_CODES = {
+    500: "internal_error",
+    502: "bad_gateway",
+    503: "service_unavailable",
+    504: "gateway_timeout",
+}
+"""The (undocumented) code in the envelope of a bare server error; others are server_error."""
+
+
+@dataclass(eq=False)
+class Fault:
+    """An injected fault for the next requests that match every given field."""
+
+    id: str
+    effects: Effects
+    method: str | None = None
+    path: str | None = None
+    """An exact path, a route template (``/api/v1/generations/{taskId}``) or a ``prefix*``."""
+    account: str | None = None
+    times: int | None = 1
+    """How many requests it hits; None for every match until removed."""
+    used: int = 0
+
+    @property
+    def remaining(self) -> int | None:
+        """Return how many more requests it will hit; None for no limit."""
+        return None if self.times is None else self.times - self.used
+
+    def matches(self, call: Call, route: Route, account: str | None) -> bool:
+        """Return whether ``call`` (made by ``account``, if known) is one this fault is for."""
+        if self.method is not None and self.method != call.method:
+            return False
+        path = self.path
+        if path is not None and path not in (call.path, route.path):
+            prefix = path.endswith("*") and call.path.startswith(path[:-1])
+            if not prefix:
+                return False
+        return self.account is None or self.account == account
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the fault as the control API shows it."""
+        effects = self.effects
+        return {
+            "id": self.id,
+            "method": self.method,
+            "path": self.path,
+            "account": self.account,
+            "code": effects.code,
+            "status": effects.status,
+            "retry_after": effects.retry_after,
+            "message": effects.message,
+            "delay": effects.delay,
+            "drop": effects.drop,
+            "times": self.times,
+            "used": self.used,
+            "remaining": self.remaining,
+        }
+
+
+def error_reply(effects: Effects, request_id: str) -> Reply:
+    """Return the error answer ``effects`` asks for: a documented code, or a bare 5xx."""
+    code = effects.code
+    retry = effects.retry_after
+    if code is not None and retry is None:
+        retry = DEFAULT_RETRY_AFTER.get(code)
+    headers = {} if retry is None else {"Retry-After": str(retry)}
+    if code is not None:
+        message = effects.message or MESSAGES.get(code, code)
+        return Reply.error(ApiError(code, message, headers=headers), request_id)
+    status = effects.status or 500
+    code = SERVER_CODES.get(status, "server_error")
+    message = effects.message or "The server could not answer; retry later."
+    return Reply.error(ApiError(code, message, status=status, headers=headers), request_id)
+
+
+def merged(base: Effects, over: Effects) -> Effects:
+    """Return ``base`` (a fault's effects) overridden by ``over`` (the request's header)."""
+    answer = over if over.answers else base
+    return Effects(
+        code=answer.code,
+        status=answer.status,
+        retry_after=answer.retry_after,
+        message=answer.message,
+        delay=over.delay or base.delay,
+        drop=over.drop or base.drop,
+        plan=over.plan,
+    )

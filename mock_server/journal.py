@@ -1,0 +1,202 @@
+"""The request journal: a bounded record of what clients sent and what they got back.
+
+Recording keeps references only (no copying, no parsing); headers are
+redacted and JSON bodies parsed when an entry is read.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, overload
+
+from rivya_contract.mock_server.clock import iso
+from rivya_contract.mock_server.exchange import Call, Reply
+
+SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
+"""Headers whose values the journal never shows."""
+
+REDACTED = "[redacted]"
+
+_UNPARSED: Any = object()
+
+
+def redact(name: str, value: str, secrets: Sequence[str] = ()) -> str:
+    """Return a header value fit to show: credentials replaced by ``[redacted]``.
+
+    An ``Authorization`` value keeps its scheme (``Bearer [redacted]``); any
+    value holding one of ``secrets`` (the admin token) is redacted whole.
+    """
+    if name in SECRET_HEADERS:
+        scheme, space, _ = value.strip().partition(" ")
+        return f"{scheme} {REDACTED}" if space and scheme.isalpha() else REDACTED
+    if any(secret and secret in value for secret in secrets):
+        return REDACTED
+    return value
+
+
+class JournalEntry:
+    """One finished request: what was sent (secrets redacted) and the answer's status and code."""
+
+    __slots__ = (
+        "_body",
+        "_headers",
+        "_json",
+        "_secrets",
+        "_shown",
+        "account_id",
+        "at",
+        "code",
+        "method",
+        "path",
+        "query",
+        "request_id",
+        "status",
+    )
+
+    def __init__(self, at: float, call: Call, reply: Reply, secrets: Sequence[str] = ()) -> None:
+        self.at = at
+        """Mock time the answer was ready, in seconds since the epoch."""
+        self.request_id = call.request_id
+        self.method = call.method
+        self.path = call.path
+        self.query = call.query
+        self.account_id = call.account_id
+        """The account of the key that authenticated, or None."""
+        self.status = reply.status
+        self.code = reply.code
+        """The error code answered, or None for a success."""
+        self._headers = call.headers
+        self._body = call.body
+        self._secrets = secrets
+        self._shown: dict[str, str] | None = None
+        self._json: Any = _UNPARSED
+
+    @property
+    def body(self) -> bytes:
+        """The JSON request body as received (empty for uploads and refused requests)."""
+        return self._body
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The request headers, lower-case names, credentials redacted."""
+        if self._shown is None:
+            self._shown = {
+                name: redact(name, value, self._secrets) for name, value in self._headers.items()
+            }
+        return self._shown
+
+    @property
+    def json(self) -> Any:
+        """The body parsed as JSON, or None when it is empty or not JSON."""
+        if self._json is _UNPARSED:
+            try:
+                self._json = json.loads(self._body) if self._body else None
+            except ValueError:
+                self._json = None
+        return self._json
+
+    @property
+    def idempotency_key(self) -> str | None:
+        """The request's ``Idempotency-Key`` header, or None."""
+        return self._headers.get("idempotency-key")
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the entry as the control API shows it."""
+        return {
+            "at": iso(self.at),
+            "request_id": self.request_id,
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "headers": self.headers,
+            "body": self._body.decode("utf-8", "replace"),
+            "json": self.json,
+            "status": self.status,
+            "code": self.code,
+            "account_id": self.account_id,
+        }
+
+    def __repr__(self) -> str:
+        return f"<JournalEntry {self.method} {self.path} -> {self.status} {self.code or ''}>"
+
+
+class Journal(Sequence[JournalEntry]):
+    """The most recent requests, oldest first, at most ``size``; thread-safe.
+
+    Appending is one atomic ``deque.append``; readers copy the deque.
+    """
+
+    def __init__(self, size: int, secrets: Sequence[str] = ()) -> None:
+        self.size = size
+        self.secrets = tuple(secrets)
+        """Values redacted wherever they appear in a header (the admin token)."""
+        self._entries: deque[JournalEntry] = deque(maxlen=size)
+
+    def record(self, at: float, call: Call, reply: Reply) -> None:
+        """Add a finished request; the oldest entry goes when the journal is full."""
+        self._entries.append(JournalEntry(at, call, reply, self.secrets))
+
+    def clear(self) -> None:
+        """Forget every entry."""
+        self._entries.clear()
+
+    def _snapshot(self) -> list[JournalEntry]:
+        while True:  # appends take no lock; a copy that races one is simply taken again
+            try:
+                return list(self._entries)
+            except RuntimeError:
+                continue
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __iter__(self) -> Iterator[JournalEntry]:
+        return iter(self._snapshot())
+
+    @overload
+    def __getitem__(self, index: int) -> JournalEntry: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[JournalEntry]: ...
+
+    def __getitem__(self, index: int | slice) -> JournalEntry | list[JournalEntry]:
+        return self._snapshot()[index]
+
+    def filter(
+        self,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        status: int | None = None,
+        code: str | None = None,
+        account_id: str | None = None,
+        limit: int | None = None,
+    ) -> list[JournalEntry]:
+        """Return the entries matching every given field, oldest first; ``limit`` keeps the last.
+
+        ``path`` is an exact path, or a prefix when it ends in ``*``.
+        """
+        wanted: Mapping[str, Any] = {
+            key: value
+            for key, value in (
+                ("method", method.upper() if method else None),
+                ("status", status),
+                ("code", code),
+                ("account_id", account_id),
+            )
+            if value is not None
+        }
+        prefix = path[:-1] if path and path.endswith("*") else None
+        found = [
+            entry
+            for entry in self._snapshot()
+            if all(getattr(entry, key) == value for key, value in wanted.items())
+            and (
+                path is None
+                or entry.path == path
+                or (prefix is not None and entry.path.startswith(prefix))
+            )
+        ]
+        return found if limit is None else found[-limit:] if limit > 0 else []
