@@ -110,6 +110,10 @@ def build_app(mock: Mock) -> Starlette:
         return Response(reply.body, reply.status, reply.headers, media_type=reply.content_type)
 
     _quiet_drops()
+    async def other_method(request: Request, error: Exception) -> Response:
+        """Answer a method outside ``methods`` (TRACE, CONNECT, any token) like any other."""
+        return await endpoint(request)
+
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
     routes = [StarletteRoute("/{path:path}", endpoint, methods=methods)]
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, exception_handlers={405: other_method})

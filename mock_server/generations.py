@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from rivya_contract.mock_server.mock import Mock
 
 MAX_SHOWN_ERRORS = 5
+MAX_IDEMPOTENCY_KEY = 255
+"""The longest Idempotency-Key accepted, in characters, as the OpenAPI document declares."""
 REPLAY_HEADER = "Idempotent-Replayed"
 """Set to ``true`` on a create answered from an earlier request with the same Idempotency-Key."""
 
@@ -97,10 +99,14 @@ def create(call: Call, mock: Mock) -> Reply:
     assert account_id is not None
     if params.get(REFERENCE_ITEMS):
         check_references(params[REFERENCE_ITEMS], card, account_id, mock)
+    idempotency_key = call.headers.get("idempotency-key")
+    if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
+        raise ApiError(
+            "validation_failed", f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters"
+        )
     now = mock.clock.now()
     lifecycle.settle_due(mock.store, account_id, now, refund=mock.config.refund_on_failure)
     task_id = mock.new_id("task")
-    idempotency_key = call.headers.get("idempotency-key")
     if idempotency_key is not None:
         record = IdempotencyRecord(account_id, idempotency_key, fingerprint(body), task_id, now)
         earlier = mock.store.claim_idempotency(record, now, mock.config.idempotency_ttl)

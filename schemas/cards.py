@@ -13,8 +13,8 @@ from referencing import Registry
 REFERENCE_ITEMS = "referenceMediaItems"
 """The params key that carries reference files."""
 
-FORBIDDEN_PROMPT_CHARACTERS = r"[\x00\ud800-\udfff]"
-"""A prompt must not contain NUL or an unpaired surrogate (a lone ``\\ud800`` JSON escape)."""
+PROMPT_CHARACTERS = r"^[^\x00\ud800-\udfff]*$"
+"""A prompt holds no NUL and no unpaired surrogate (a lone ``\\ud800`` JSON escape)."""
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ class ModelCard:
             "type": "string",
             "minLength": 1,
             "pattern": r"\S",
-            "not": {"pattern": FORBIDDEN_PROMPT_CHARACTERS},
+            "allOf": [{"pattern": PROMPT_CHARACTERS}],
         }
         if raw["max_prompt_length"] is not None:
             prompt["maxLength"] = raw["max_prompt_length"]

@@ -8,7 +8,7 @@ from typing import Any
 
 from jsonschema import ValidationError
 
-from rivya_contract.schemas.cards import FORBIDDEN_PROMPT_CHARACTERS
+from rivya_contract.schemas.cards import PROMPT_CHARACTERS
 
 _MAX_SHOWN = 60
 
@@ -75,11 +75,11 @@ def _message(error: ValidationError) -> str:
         return f"must have at least {expected} items"
     if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"):
         return f"{_shown(value)} breaks {kind} {expected}"
-    if kind == "not" and expected == {"pattern": FORBIDDEN_PROMPT_CHARACTERS}:
-        return "must not contain NUL characters or unpaired surrogates (\\ud800-\\udfff)"
     if kind == "pattern":
         if expected == r"\S":
             return "must not be blank"
+        if expected == PROMPT_CHARACTERS:
+            return "must not contain NUL characters or unpaired surrogates (\\ud800-\\udfff)"
         return f"{_shown(value)} does not match {expected!r}"
     text = str(error.message)
     return text if len(text) <= 200 else text[:197] + "..."
