@@ -201,3 +201,14 @@ def test_another_accounts_hostile_lookalike_is_not_found() -> None:
             reply = get(live, f"{API}/generations/{path}", f"Bearer {other}")
             assert_raw_error(reply, "not_found", 404)
         assert live.errors.take() == []
+
+
+@pytest.mark.parametrize("method", ["TRACE", "CONNECT", "PROPFIND", "FOO", "DELETE", "PUT"])
+def test_unserved_method_is_a_not_found_envelope(live: Live, method: str) -> None:
+    headers = {"Authorization": f"Bearer {live.key}", "Content-Length": "0"}
+    reply = raw_exchange(live.address, raw_request(method, f"{API}/credits", headers))
+    assert reply is not None
+    assert reply.headers["content-type"] == "application/json"
+    message = assert_raw_error(reply, "not_found", 404)
+    assert message == f"{method} is not served here: {method} {API}/credits"
+    assert_still_serving(live, START)

@@ -236,3 +236,18 @@ def test_configured_body_limit_applies() -> None:
         error = assert_error(live.post_raw(VALID + b" "), "validation_failed", 400)
         assert error["message"] == f"the request body exceeds {len(VALID)} bytes"
         assert_still_serving(live, START - contract().cards[MODEL].base_credits)
+
+
+@pytest.mark.parametrize("key", ["", "k" * 256, "k" * 10_000], ids=["empty", "256", "10,000"])
+def test_idempotency_key_outside_the_documented_length_is_rejected(live: Live, key: str) -> None:
+    error = assert_error(live.create(**{"Idempotency-Key": key}), "validation_failed", 400)
+    assert error["message"] == "Idempotency-Key must be 1 to 255 characters"
+    assert_still_serving(live, START)
+
+
+def test_idempotency_key_of_the_longest_documented_length_is_accepted(live: Live) -> None:
+    first = live.create(**{"Idempotency-Key": "k" * 255})
+    again = live.create(**{"Idempotency-Key": "k" * 255})
+    assert first.status_code == again.status_code == 202
+    assert first.json()["id"] == again.json()["id"]
+    assert live.credits() == START - contract().cards[MODEL].base_credits
