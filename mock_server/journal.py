@@ -36,6 +36,10 @@ def redact(name: str, value: str, secrets: Sequence[str] = ()) -> str:
     return value
 
 
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
 class JournalEntry:
     """One finished request: what was sent (secrets redacted) and the answer's status and code."""
 
@@ -92,8 +96,10 @@ class JournalEntry:
         """The body parsed as JSON, or None when it is empty or not JSON."""
         if self._json is _UNPARSED:
             try:
-                self._json = json.loads(self._body) if self._body else None
-            except ValueError:
+                self._json = (
+                    json.loads(self._body, parse_constant=_not_json) if self._body else None
+                )
+            except (ValueError, RecursionError):  # NaN, too deep: not JSON a client can read
                 self._json = None
         return self._json
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import tracemalloc
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from hostile_support import (
@@ -25,6 +26,7 @@ from hostile_support import (
 )
 
 from rivya_contract.mock_server.config import MockConfig
+from rivya_contract.mock_server.routes import CONTROL_PREFIX
 from rivya_contract.schemas import contract, validate
 
 START = MockConfig().credits
@@ -251,3 +253,32 @@ def test_idempotency_key_of_the_longest_documented_length_is_accepted(live: Live
     assert first.status_code == again.status_code == 202
     assert first.json()["id"] == again.json()["id"]
     assert live.credits() == START - contract().cards[MODEL].base_credits
+
+
+def strict_json(text: str) -> Any:
+    """Parse ``text`` as RFC 8259 JSON: NaN and Infinity are errors."""
+
+    def refuse(constant: str) -> Any:
+        raise ValueError(f"{constant} in a response")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_hostile_bodies_leave_the_journal_readable(live: Live) -> None:
+    hostile = {
+        "NaN": b'{"model": "grok-imagine", "prompt": "x", "params": {"aspect_ratio": NaN}}',
+        "deep": b'{"model": ' + b"[" * 10_000 + b"]" * 10_000 + b"}",
+        "surrogate key": b'{"model": "grok-imagine", "prompt": "x", "\\ud800": 1}',
+        "invalid UTF-8": b'{"model": "grok-imagine", "prompt": "\xff"}',
+    }
+    for body in hostile.values():
+        assert_error(live.post_raw(body), "validation_failed", 400)
+    parsed = {"model": "grok-imagine", "prompt": "x", "\ud800": 1}
+    assert [entry.json for entry in live.mock.journal] == [None, None, parsed, None]
+    response = live.client.get(f"{CONTROL_PREFIX}/journal")
+    assert response.status_code == 200, response.text[:300]
+    entries = strict_json(response.text)["data"]
+    shown = {"model": "grok-imagine", "prompt": "x", "\ufffd": 1}
+    assert [entry["json"] for entry in entries] == [None, None, shown, None]
+    assert [entry["code"] for entry in entries] == ["validation_failed"] * 4
+    assert_still_serving(live, START)
