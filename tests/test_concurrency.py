@@ -28,7 +28,6 @@ from hostile_support import (
 
 from rivya_contract.mock_server.config import MockConfig
 from rivya_contract.mock_server.mock import DEMO_ACCOUNT
-from rivya_contract.mock_server.records import ApiKey
 from rivya_contract.schemas import validate
 
 ORDER = {"queued": 0, "processing": 1, "succeeded": 2, "failed": 2}
@@ -117,9 +116,8 @@ def test_same_key_with_two_different_bodies_keeps_exactly_one(frozen: Live) -> N
 def test_creates_racing_for_the_last_credits(key_count: int) -> None:
     start, racers = 10 * PRICE, 50
     with live_mock(MockConfig(virtual_clock=True, credits=start)) as live:
-        secrets = [live.key] + [f"rvya_sk_racer_{n:04d}" for n in range(1, key_count)]
-        for secret in secrets[1:]:
-            live.mock.store.add_key(ApiKey(secret, DEMO_ACCOUNT))
+        issued = [live.mock.accounts.issue_key(DEMO_ACCOUNT) for _ in range(1, key_count)]
+        secrets = [live.key, *issued]
         requests = [
             ({"model": MODEL, "prompt": f"racer {n}"}, {"Authorization": f"Bearer {secret}"})
             for n, secret in enumerate(secrets * (racers // key_count))
@@ -216,4 +214,25 @@ def test_polls_racing_state_transitions_never_go_backwards() -> None:
         account = live.mock.balance(DEMO_ACCOUNT)
         assert account.reserved == 0 and account.spent == succeeded * PRICE
         assert account.ledger_ok()
+        assert live.errors.take() == []
+
+
+def test_two_wallets_racing_at_once_stay_separate() -> None:
+    start, racers = 10 * PRICE, 50
+    with live_mock(MockConfig(virtual_clock=True, credits=start)) as live:
+        other = live.mock.accounts.create("acct_racer", credits=start)
+        keys = {DEMO_ACCOUNT: live.key, other.id: live.mock.accounts.issue_key(other.id)}
+        owners = [DEMO_ACCOUNT, other.id] * racers
+        requests = [
+            ({"model": MODEL, "prompt": f"racer {n}"}, {"Authorization": f"Bearer {keys[owner]}"})
+            for n, owner in enumerate(owners)
+        ]
+        replies = asyncio.run(create_all(live, requests))
+        for account_id in keys:
+            mine = [
+                reply for reply, owner in zip(replies, owners, strict=True) if owner == account_id
+            ]
+            assert Counter(reply.status for reply in mine) == {202: 10, 402: racers - 10}
+            account = live.mock.balance(account_id)
+            assert account.balance == 0 and account.reserved == start and account.ledger_ok()
         assert live.errors.take() == []

@@ -13,9 +13,11 @@ from collections.abc import Iterator
 import pytest
 from hostile_support import (
     API,
+    PNG,
     PRICE,
     Live,
     RawReply,
+    assert_error,
     assert_still_serving,
     check_envelope,
     live_mock,
@@ -24,7 +26,6 @@ from hostile_support import (
 )
 
 from rivya_contract.mock_server.config import MockConfig
-from rivya_contract.mock_server.records import ApiKey
 from rivya_contract.schemas import validate
 
 START = MockConfig().credits
@@ -190,17 +191,34 @@ def test_raw_unicode_in_the_request_line_is_refused_without_a_crash(live: Live) 
     assert_still_serving(live, START)
 
 
-def test_another_accounts_hostile_lookalike_is_not_found() -> None:
-    with live_mock() as live:
-        created = live.create()
-        task_id = created.json()["id"]
-        live.mock.add_account("acct_other", 10)
-        other = "rvya_sk_other_key_0001"
-        live.mock.store.add_key(ApiKey(other, "acct_other"))
-        for path in (task_id, task_id + "%2f..", "..%2f" + task_id):
-            reply = get(live, f"{API}/generations/{path}", f"Bearer {other}")
-            assert_raw_error(reply, "not_found", 404)
-        assert live.errors.take() == []
+def test_another_accounts_task_and_file_are_not_found(live: Live) -> None:
+    task_id = live.create().json()["id"]
+    upload = live.client.post(
+        f"{API}/files",
+        data={"kind": "image"},
+        files={"file": ("fox.png", PNG, "image/png")},
+        headers=live.auth(),
+    )
+    assert upload.status_code == 201, upload.text
+    stored = upload.json()
+    other = live.mock.accounts.create("acct_other", credits=100)
+    key = live.mock.accounts.issue_key(other.id)
+    for path in (task_id, task_id + "%2f..", "..%2f" + task_id, "%2e%2e%2f" + task_id):
+        reply = get(live, f"{API}/generations/{path}", f"Bearer {key}")
+        assert_raw_error(reply, "not_found", 404)
+    assert_raw_error(get(live, f"{API}/files/{stored['id']}", f"Bearer {key}"), "not_found", 404)
+    borrowed = {
+        "model": "grok-imagine",
+        "prompt": "edit someone else's image",
+        "params": {"referenceMediaItems": [{"url": stored["url"], "kind": "image"}]},
+    }
+    response = live.client.post(
+        f"{API}/generations", json=borrowed, headers={"Authorization": f"Bearer {key}"}
+    )
+    error = assert_error(response, "validation_failed", 400)
+    assert error["message"].startswith("$.params.referenceMediaItems[0].url")
+    assert live.mock.accounts.get(other.id).balance == 100
+    assert_still_serving(live, START - PRICE)
 
 
 @pytest.mark.parametrize("method", ["TRACE", "CONNECT", "PROPFIND", "FOO", "DELETE", "PUT"])
