@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
@@ -60,6 +61,43 @@ def _base_url(request: Request) -> str:
     return f"{url.scheme}://{url.netloc}"
 
 
+_PLAIN_PATH = re.compile(r"/(?!/)[!-\"$->@-\[\]-~]*")
+"""A path Starlette's URL gives back unchanged: printable ASCII without ``?``, ``#``, ``\\``."""
+_PLAIN_QUERY = re.compile(rb"[!-\"$-~]*")
+_BASE_URLS: dict[tuple[object, ...], str] = {}
+_BASE_URLS_KEPT = 256
+
+
+def _target(request: Request) -> tuple[str, str, str]:
+    """Return the request's path, query and base URL as ``request.url`` gives them.
+
+    Plain paths and queries are taken from the scope as they are; the base URL
+    depends only on the scheme, the server and the Host header, so it is
+    remembered per combination. Anything else goes through ``request.url``.
+    """
+    scope = request.scope
+    server = scope.get("server")
+    if server is None:  # then the URL has no host and the base URL depends on the path
+        return request.url.path, request.url.query, _base_url(request)
+    host = next((value for name, value in scope["headers"] if name == b"host"), None)
+    key = (scope.get("scheme"), tuple(server), host)
+    base_url = _BASE_URLS.get(key)
+    if base_url is None:
+        if len(_BASE_URLS) >= _BASE_URLS_KEPT:
+            _BASE_URLS.clear()
+        base_url = _BASE_URLS[key] = _base_url(request)
+    path: str = scope["path"]
+    query: bytes = scope.get("query_string", b"")
+    if _PLAIN_PATH.fullmatch(path) and _PLAIN_QUERY.fullmatch(query):
+        return path, query.decode("ascii"), base_url
+    return request.url.path, request.url.query, base_url
+
+
+def _has_body(headers: dict[str, str]) -> bool:
+    """Return whether the request announces a body (HTTP/1.1: a length or chunked coding)."""
+    return "transfer-encoding" in headers or headers.get("content-length", "0") != "0"
+
+
 async def _read_body(request: Request, pending: Pending, timeout: float) -> ApiError | None:
     """Feed the request body to ``pending``; return the error if it stalls or is cut short."""
     deadline = asyncio.get_running_loop().time() + timeout
@@ -88,17 +126,16 @@ def build_app(mock: Mock) -> Starlette:
             name.decode("latin-1"): value.decode("latin-1")
             for name, value in request.scope["headers"]
         }
-        started = api.begin(
-            request.method,
-            request.url.path,
-            request.url.query,
-            headers,
-            _base_url(request),
-        )
+        path, query, base_url = _target(request)
+        started = api.begin(request.method, path, query, headers, base_url)
         if isinstance(started, Reply):
             reply = started
         else:
-            problem = await _read_body(request, started, mock.config.body_timeout)
+            problem = None
+            if _has_body(headers):
+                problem = await _read_body(request, started, mock.config.body_timeout)
+            else:
+                started.feed(b"")  # what reading an empty body stream yields
             if problem is None:
                 reply = started.finish()
             else:

@@ -171,16 +171,17 @@ class MemoryStore:
 
     def forget_tasks(self, now: float, ttl: float, limit: int) -> int:
         """Drop settled tasks older than ``ttl`` and the oldest settled past ``limit``."""
-        dropped = 0
-        for task_id in list(self._tasks):
-            task = self._tasks[task_id]
-            too_many = len(self._tasks) > limit
-            if not too_many and task.created_at > now - ttl:
+        doomed: list[str] = []
+        kept = len(self._tasks)
+        for task_id, task in self._tasks.items():  # oldest first; stops at the first young one
+            if kept <= limit and task.created_at > now - ttl:
                 break
             if task.settled:
-                del self._tasks[task_id]
-                dropped += 1
-        return dropped
+                doomed.append(task_id)
+                kept -= 1
+        for task_id in doomed:
+            del self._tasks[task_id]
+        return len(doomed)
 
     def add_file(self, stored: StoredFile) -> None:
         """Store an uploaded file."""
