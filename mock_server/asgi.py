@@ -147,10 +147,15 @@ def build_app(mock: Mock) -> Starlette:
         return Response(reply.body, reply.status, reply.headers, media_type=reply.content_type)
 
     _quiet_drops()
-    async def other_method(request: Request, error: Exception) -> Response:
-        """Answer a method outside ``methods`` (TRACE, CONNECT, any token) like any other."""
+
+    async def unrouted(request: Request, error: Exception) -> Response:
+        """Answer what the catch-all route misses like any other request.
+
+        That is a method outside ``methods`` (TRACE, CONNECT, any token), and a
+        path the route's pattern cannot match (one holding an encoded newline).
+        """
         return await endpoint(request)
 
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
     routes = [StarletteRoute("/{path:path}", endpoint, methods=methods)]
-    return Starlette(routes=routes, exception_handlers={405: other_method})
+    return Starlette(routes=routes, exception_handlers={404: unrouted, 405: unrouted})

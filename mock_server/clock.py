@@ -8,6 +8,10 @@ import time
 from datetime import UTC, datetime
 from typing import Protocol
 
+LATEST = 253402300799.0
+"""The last second a timestamp can show (9999-12-31T23:59:59Z); no clock moves past it."""
+_TOO_LATE = "the clock cannot move past 9999-12-31T23:59:59Z"
+
 
 class Clock(Protocol):
     """A source of the current time in seconds since the epoch that never goes backwards."""
@@ -43,6 +47,8 @@ class SystemClock:
         """Move time forward by ``seconds`` (not negative); return the new time."""
         if not 0 <= seconds < math.inf:
             raise ValueError("the clock only moves forward")
+        if self.now() + seconds > LATEST:
+            raise ValueError(_TOO_LATE)
         with self._lock:
             self._offset += seconds
             self._last += seconds
@@ -65,6 +71,8 @@ class VirtualClock:
         if not 0 <= seconds < math.inf:
             raise ValueError("the clock only moves forward")
         with self._lock:
+            if self._now + seconds > LATEST:
+                raise ValueError(_TOO_LATE)
             self._now += seconds
             return self._now
 
@@ -73,6 +81,8 @@ class VirtualClock:
         with self._lock:
             if when < self._now:
                 raise ValueError("the clock only moves forward")
+            if when > LATEST:
+                raise ValueError(_TOO_LATE)
             self._now = when
             return self._now
 
