@@ -6,7 +6,8 @@ over real HTTP with the demo key. Every response must be free of server
 errors, carry a documented status and content type, match the response schema
 and headers the document declares, and every request the document forbids
 must be rejected. The example count per operation is bounded and the run is
-derandomized, so it is short and repeatable in CI.
+derandomized, so it is short and repeatable in CI. The control API's part of
+the same document is fuzzed the same way on a mock of its own.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from rivya_contract.mock_server.config import MockConfig
+from rivya_contract.mock_server.mock import Mock
+from rivya_contract.mock_server.openapi import served_document
+from rivya_contract.mock_server.routes import CONTROL_PREFIX
 from rivya_contract.schemas.openapi import build_openapi
 
 MAX_EXAMPLES = 25
@@ -47,11 +51,32 @@ CONFIG = MockConfig(credits=10**9)
 """The mock under fuzzing: credits enough that no run drains the wallet."""
 CONTRACT = build_openapi(create_status=CONFIG.create_status, upload_status=CONFIG.upload_status)
 schema = schemathesis.openapi.from_dict(CONTRACT)
+CONTROL_CONFIG = MockConfig(virtual_clock=True)
+"""The mock whose control API (documented in the same served document) is fuzzed."""
+control_schema = schemathesis.openapi.from_dict(served_document(Mock(CONTROL_CONFIG))).include(
+    path_regex=f"^{CONTROL_PREFIX}/"
+)
+
+
+FUZZ_SETTINGS = settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 
 
 @pytest.fixture(scope="module")
 def fuzzed() -> Iterator[Live]:
     with live_mock(CONFIG) as live:
+        yield live
+        assert live.errors.take() == []
+
+
+@pytest.fixture(scope="module")
+def controlled() -> Iterator[Live]:
+    with live_mock(CONTROL_CONFIG) as live:
         yield live
         assert live.errors.take() == []
 
@@ -64,14 +89,14 @@ def test_the_fuzzed_document_is_the_one_the_mock_serves(fuzzed: Live) -> None:
 
 
 @schema.parametrize()
-@settings(
-    max_examples=MAX_EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=list(HealthCheck),
-)
+@FUZZ_SETTINGS
 def test_fuzz_the_contract(case: Case[Any], fuzzed: Live) -> None:
     case.call_and_validate(
         base_url=fuzzed.base_url, headers=fuzzed.auth(), checks=CHECKS, timeout=10
     )
+
+
+@control_schema.parametrize()
+@FUZZ_SETTINGS
+def test_fuzz_the_control_api(case: Case[Any], controlled: Live) -> None:
+    case.call_and_validate(base_url=controlled.base_url, checks=CHECKS, timeout=10)

@@ -148,6 +148,10 @@ HOSTILE_IDS = {
     "unicode": "%e3%82%bf%e3%82%b9%e3%82%af_%f0%9f%a6%8a",
     "right-to-left override": "task_%e2%80%aeabc",
     "query lookalike": "task_1%3fa=b",
+    "encoded newline": "task_1%0Ax",
+    "encoded CRLF": "%0D%0A",
+    "line separator": "task_%E2%80%A8",
+    "next line": "task_%C2%85",
 }
 ID_ROUTES = [
     f"{API}/generations/{{id}}",

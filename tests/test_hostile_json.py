@@ -282,3 +282,23 @@ def test_hostile_bodies_leave_the_journal_readable(live: Live) -> None:
     assert [entry["json"] for entry in entries] == [None, None, shown, None]
     assert [entry["code"] for entry in entries] == ["validation_failed"] * 4
     assert_still_serving(live, START)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"to": 2.0e15}, {"to": 1.0e308}, {"advance": 1.0e15}, {"to": "10000-01-01T00:00:00Z"}],
+    ids=["to year 63 million", "to 1e308", "advance 1e15", "to year 10000"],
+)
+def test_clock_cannot_be_sent_past_the_last_timestamp(live: Live, body: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match="9999-12-31"):
+        live.mock.clock.advance(1.0e15)
+    with live_mock(MockConfig(virtual_clock=True)) as frozen:
+        before = frozen.client.get(f"{CONTROL_PREFIX}/clock").json()
+        response = frozen.client.post(f"{CONTROL_PREFIX}/clock", json=body)
+        error = assert_error(response, "validation_failed", 400)
+        assert "9999-12-31" in error["message"] or "$.to" in error["message"], error
+        with pytest.raises(ValueError, match="9999-12-31"):
+            frozen.mock.clock.advance(1.0e15)
+        assert frozen.client.get(f"{CONTROL_PREFIX}/clock").json() == before
+        assert_still_serving(frozen, START)
+        assert frozen.errors.take() == []
