@@ -22,7 +22,10 @@ from hostile_support import (
     Live,
     assert_error,
     assert_still_serving,
+    check_envelope,
     live_mock,
+    raw_exchange,
+    raw_request,
 )
 
 from rivya_contract.mock_server.config import MockConfig
@@ -302,3 +305,19 @@ def test_clock_cannot_be_sent_past_the_last_timestamp(live: Live, body: dict[str
         assert frozen.client.get(f"{CONTROL_PREFIX}/clock").json() == before
         assert_still_serving(frozen, START)
         assert frozen.errors.take() == []
+
+
+@pytest.mark.parametrize(
+    "header", [b"application/json\xff", b"\xc3\x28", b"application/\xe2\x80\x8bjson"]
+)
+def test_invalid_utf8_in_the_content_type_header(live: Live, header: bytes) -> None:
+    headers: dict[str, str | bytes] = {
+        "Authorization": f"Bearer {live.key}",
+        "Content-Type": header,
+        "Content-Length": str(len(VALID)),
+    }
+    reply = raw_exchange(live.address, raw_request("POST", f"{API}/generations", headers, VALID))
+    assert reply is not None and reply.status == 400
+    error = check_envelope(reply.json(), reply.headers["x-request-id"], "validation_failed")
+    assert error["message"] == "Content-Type must be application/json"
+    assert_still_serving(live, START)

@@ -284,3 +284,27 @@ def test_content_length_shorter_than_the_body(live: Live) -> None:
     error = check_envelope(reply.json(), reply.headers["x-request-id"], "validation_failed")
     assert "truncated" in error["message"]
     assert_uploads_still_work(live)
+
+
+@pytest.mark.parametrize(
+    ("content_type", "expected"),
+    [
+        (b"multipart/form-data; boundary=\xff\xfe", "invalid multipart boundary"),
+        (b"multipart/form-data\xc3\x28; boundary=" + BOUNDARY.encode(), "must be multipart"),
+        (b"\xc3\x28", "must be multipart/form-data"),
+    ],
+)
+def test_invalid_utf8_in_the_content_type_header(
+    live: Live, content_type: bytes, expected: str
+) -> None:
+    body = image()
+    headers: dict[str, str | bytes] = {
+        "Authorization": f"Bearer {live.key}",
+        "Content-Type": content_type,
+        "Content-Length": str(len(body)),
+    }
+    reply = raw_exchange(live.address, raw_request("POST", f"{API}/files", headers, body))
+    assert reply is not None and reply.status == 400
+    error = check_envelope(reply.json(), reply.headers["x-request-id"], "validation_failed")
+    assert expected in error["message"]
+    assert_uploads_still_work(live)
