@@ -109,7 +109,10 @@ def create(call: Call, mock: Mock) -> Reply:
     task_id = mock.new_id("task")
     if idempotency_key is not None:
         record = IdempotencyRecord(account_id, idempotency_key, fingerprint(body), task_id, now)
-        earlier = mock.store.claim_idempotency(record, now, mock.config.idempotency_ttl)
+        # A record outliving its task is of no use, so max_tasks bounds the records too.
+        earlier = mock.store.claim_idempotency(
+            record, now, mock.config.idempotency_ttl, mock.config.max_tasks
+        )
         if earlier is not None:
             return _replay(call, mock, earlier, record.fingerprint, now)
     cost = card.price(params, mock.config.surcharges)

@@ -72,9 +72,12 @@ class Store(Protocol):
         """Return a file, or None."""
 
     def claim_idempotency(
-        self, record: IdempotencyRecord, now: float, ttl: float
+        self, record: IdempotencyRecord, now: float, ttl: float, limit: int | None = None
     ) -> IdempotencyRecord | None:
-        """Store ``record`` unless a live record holds its key; return that record if so."""
+        """Store ``record`` unless a live record holds its key; return that record if so.
+
+        Records older than ``ttl`` are forgotten, and past ``limit`` records the oldest.
+        """
 
     def drop_idempotency(self, account_id: str, key: str) -> None:
         """Forget an idempotency key (its request did not create a task)."""
@@ -192,9 +195,12 @@ class MemoryStore:
         return self._files.get(file_id)
 
     def claim_idempotency(
-        self, record: IdempotencyRecord, now: float, ttl: float
+        self, record: IdempotencyRecord, now: float, ttl: float, limit: int | None = None
     ) -> IdempotencyRecord | None:
-        """Store ``record`` unless a live record holds its key; return that record if so."""
+        """Store ``record`` unless a live record holds its key; return that record if so.
+
+        Records older than ``ttl`` are forgotten, and past ``limit`` records the oldest.
+        """
         while self._idempotency:
             oldest = next(iter(self._idempotency.values()))
             if oldest.created_at > now - ttl:
@@ -205,6 +211,8 @@ class MemoryStore:
         if existing is not None:
             return existing
         self._idempotency[slot] = record
+        if limit is not None and len(self._idempotency) > limit:
+            self._idempotency.popitem(last=False)
         return None
 
     def drop_idempotency(self, account_id: str, key: str) -> None:
