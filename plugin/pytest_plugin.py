@@ -1,8 +1,44 @@
-"""The ``rivya`` pytest plugin: command-line options and ini keys choosing the target API."""
+"""The ``rivya`` pytest plugin: options, ini keys, markers and fixtures.
+
+Loaded by the ``pytest11`` entry point ``rivya``. Fixtures (see
+``rivya_contract.plugin.fixtures``): ``rivya_mock``, ``rivya_respx``,
+``rivya_server``, ``rivya_target``, and the overridable ``rivya_mock_config``
+and ``rivya_server_config``. Markers: ``rivya_scenario(...)`` presets the mock's
+behaviour for a test; ``rivya_live`` marks a test that spends real credits,
+skipped unless a key and a budget (``--rivya-max-credits`` > 0) are given.
+"""
 
 from __future__ import annotations
 
 import pytest
+
+from rivya_contract.plugin.fixtures import (
+    rivya_budget,
+    rivya_mock,
+    rivya_mock_config,
+    rivya_respx,
+    rivya_server,
+    rivya_server_config,
+    rivya_server_thread,
+    rivya_settings,
+    rivya_target,
+)
+from rivya_contract.plugin.scenario import MARKER_HELP
+from rivya_contract.plugin.settings import read_settings
+
+__all__ = [
+    "rivya_budget",
+    "rivya_mock",
+    "rivya_mock_config",
+    "rivya_respx",
+    "rivya_server",
+    "rivya_server_config",
+    "rivya_server_thread",
+    "rivya_settings",
+    "rivya_target",
+]
+
+LIVE_MARKER = "rivya_live"
 
 TARGETS = ("mock", "server", "live")
 """mock: the in-process app; server: the mock over real HTTP; live: the real API."""
@@ -33,7 +69,33 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="hard credit budget against the live API; requests that could exceed it are "
         "refused (ini: rivya_max_credits).",
     )
+    group.addoption(
+        "--rivya-report",
+        default=None,
+        metavar="FILE",
+        help="write the contract suite's drift report (JSON) to FILE.",
+    )
     parser.addini("rivya_target", "default for --rivya-target", default="mock")
     parser.addini("rivya_base_url", "default for --rivya-base-url", default="https://rivya.ai")
     parser.addini("rivya_api_key", "default for --rivya-api-key", default="")
     parser.addini("rivya_max_credits", "default for --rivya-max-credits", default="0")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the ``rivya_scenario`` and ``rivya_live`` markers."""
+    config.addinivalue_line("markers", MARKER_HELP)
+    config.addinivalue_line(
+        "markers",
+        f"{LIVE_MARKER}: the test spends real credits; skipped unless an API key and "
+        "--rivya-max-credits > 0 are given.",
+    )
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skip ``rivya_live`` tests unless a live key and a credit budget are given."""
+    if item.get_closest_marker(LIVE_MARKER) is None:
+        return
+    if not read_settings(item.config).live_allowed:
+        pytest.skip(
+            f"{LIVE_MARKER}: spends real credits; give an API key and --rivya-max-credits > 0"
+        )

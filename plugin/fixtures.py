@@ -1,0 +1,141 @@
+"""The plugin's fixtures: the in-process mock, respx routing, a real server, and the target.
+
+Heavy modules (the mock, respx, uvicorn) are imported when a fixture first
+runs, so loading the plugin costs nothing for tests that do not use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+from rivya_contract.plugin.scenario import apply_scenarios, scenarios_of
+from rivya_contract.plugin.settings import Settings, read_settings
+
+if TYPE_CHECKING:
+    from rivya_contract.mock_server.config import MockConfig
+    from rivya_contract.mock_server.mock import Mock
+    from rivya_contract.mock_server.serving import ServerThread
+    from rivya_contract.plugin.budget import Budget
+    from rivya_contract.plugin.targets import RespxTarget, Target
+
+
+@pytest.fixture(scope="session")
+def rivya_settings(pytestconfig: pytest.Config) -> Settings:
+    """Return the ``--rivya-*`` settings of this session."""
+    return read_settings(pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def rivya_budget(rivya_settings: Settings) -> Budget | None:
+    """Return the credit budget against live (``--rivya-max-credits``); None otherwise."""
+    from rivya_contract.plugin.budget import Budget
+
+    if rivya_settings.target != "live":
+        return None
+    return Budget(rivya_settings.max_credits)
+
+
+@pytest.fixture
+def rivya_mock_config() -> MockConfig:
+    """Return the config of each ``rivya_mock``; override it to change the mock's behaviour."""
+    from rivya_contract.mock_server.config import MockConfig
+
+    return MockConfig(virtual_clock=True)
+
+
+@pytest.fixture
+def rivya_mock(request: pytest.FixtureRequest, rivya_mock_config: MockConfig) -> Mock:
+    """Return a fresh in-process mock with a virtual clock, its ``rivya_scenario`` marks applied.
+
+    Its control API: ``clock.advance``, ``script``, ``fault``, ``journal``,
+    ``accounts``, ``reset``.
+    """
+    from rivya_contract.mock_server.mock import Mock
+
+    mock = Mock(rivya_mock_config)
+    apply_scenarios(request.node, mock)
+    return mock
+
+
+@pytest.fixture
+def rivya_respx(rivya_mock: Mock) -> Iterator[RespxTarget]:
+    """Route every httpx request to ``https://rivya.ai`` (sync or async) to ``rivya_mock``.
+
+    Yields a target with ``base_url``, ``api_key``, ``headers``, ``mock`` and
+    the active respx ``router``.
+    """
+    from rivya_contract.plugin.respx_routes import DEFAULT_BASE_URL, mock_router, mock_transport
+    from rivya_contract.plugin.targets import RespxTarget
+
+    with mock_router(rivya_mock, DEFAULT_BASE_URL) as router:
+        yield RespxTarget(
+            "mock",
+            DEFAULT_BASE_URL,
+            rivya_mock.config.api_key,
+            lambda: mock_transport(rivya_mock),
+            mock=rivya_mock,
+            router=router,
+        )
+
+
+@pytest.fixture(scope="session")
+def rivya_server_config() -> MockConfig:
+    """Return the config of the session's ``rivya_server`` mock; override it in a conftest."""
+    from rivya_contract.mock_server.config import MockConfig
+
+    return MockConfig(virtual_clock=True)
+
+
+@pytest.fixture(scope="session")
+def rivya_server_thread(rivya_server_config: MockConfig) -> Iterator[ServerThread]:
+    """Serve one mock over HTTP (uvicorn, a free port) for the whole session."""
+    from rivya_contract.mock_server.mock import Mock
+    from rivya_contract.mock_server.serving import ServerThread
+
+    with ServerThread(Mock(rivya_server_config)) as server:
+        yield server
+
+
+@pytest.fixture
+def rivya_server(request: pytest.FixtureRequest, rivya_server_thread: ServerThread) -> Target:
+    """Return the session's real HTTP mock server, reset, with this test's marks applied.
+
+    For requests, aiohttp, curl or any other client: ``base_url``, ``api_key``,
+    ``headers``, and ``mock`` for its control API.
+    """
+    from rivya_contract.plugin.targets import server_target
+
+    mock = rivya_server_thread.mock
+    mock.reset()
+    apply_scenarios(request.node, mock)
+    return server_target(mock, rivya_server_thread.base_url)
+
+
+@pytest.fixture
+def rivya_target(
+    request: pytest.FixtureRequest, rivya_settings: Settings, rivya_budget: Budget | None
+) -> Target:
+    """Return the target ``--rivya-target`` chooses: ``rivya_respx``, ``rivya_server`` or live.
+
+    A test with ``rivya_scenario`` marks needs a mock and is skipped against live.
+    """
+    if rivya_settings.target == "mock":
+        target: Target = request.getfixturevalue("rivya_respx")
+        return target
+    if rivya_settings.target == "server":
+        server: Target = request.getfixturevalue("rivya_server")
+        return server
+    if scenarios_of(request.node):
+        pytest.skip("rivya_scenario presets the mock's behaviour; the live API has no mock")
+    if not rivya_settings.api_key:
+        pytest.fail(
+            "--rivya-target=live needs an API key: --rivya-api-key, RIVYA_API_KEY or the "
+            "rivya_api_key ini key",
+            pytrace=False,
+        )
+    from rivya_contract.plugin.targets import live_target
+
+    return live_target(rivya_settings.base_url, rivya_settings.api_key, rivya_budget)
