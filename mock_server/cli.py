@@ -1,4 +1,4 @@
-"""``rivya-mock``: serve the mock, or print its OpenAPI document."""
+"""``rivya-mock``: serve the mock, print its OpenAPI document, or check a target."""
 
 from __future__ import annotations
 
@@ -53,6 +53,18 @@ def _parser() -> argparse.ArgumentParser:
     _add_config_flags(serve)
     openapi = commands.add_parser("openapi", help="print the OpenAPI document")
     _add_config_flags(openapi)
+    check = commands.add_parser(
+        "check", help="run the contract suite against a target (the live API or a mock)"
+    )
+    check.add_argument("--base-url", required=True, help="e.g. https://rivya.ai")
+    check.add_argument("--api-key", required=True, help="the target's API key")
+    check.add_argument(
+        "--max-credits",
+        type=int,
+        default=0,
+        help="credits the paid checks may reserve (default 0: only free checks run)",
+    )
+    check.add_argument("--report", type=Path, help="write the JSON drift report here")
     return parser
 
 
@@ -101,6 +113,10 @@ def _announce(config: MockConfig, base_url: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``rivya-mock`` command line; return the exit status."""
     args = _parser().parse_args(argv)
+    if args.command == "check":
+        from rivya_contract.contract_tests.runner import run_check
+
+        return run_check(args.base_url, args.api_key, args.max_credits, args.report)
     try:
         config = load(flags=_flags(args), config_file=args.config)
     except (ValueError, OSError) as error:
