@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Protocol
@@ -23,6 +24,20 @@ class BodySink(Protocol):
 
     def close(self, call: Call) -> None:
         """Finish reading: put the body into ``call`` or raise ``ApiError``."""
+
+
+log = logging.getLogger("rivya_contract.mock_server")
+
+INTERNAL_ERROR = ApiError(
+    "internal_error", "The mock failed to handle this request; see its log.", status=500
+)
+"""What a defect of the mock answers: not a documented code, so clients cannot mistake it."""
+
+
+def _defect(call: Call) -> Reply:
+    """Log the exception being handled and answer ``500 internal_error`` in the envelope."""
+    log.exception("request %s failed: %s %s", call.request_id, call.method, call.path)
+    return Reply.error(INTERNAL_ERROR, call.request_id)
 
 
 def new_request_id() -> str:
@@ -53,6 +68,8 @@ class Pending:
             reply = self.route.handler(call, self._api.mock)
         except ApiError as error:
             reply = Reply.error(error, call.request_id)
+        except Exception:
+            reply = _defect(call)
         return self._api.done(call, reply)
 
 
@@ -109,6 +126,8 @@ class Api:
             sink = self._sink(route, call)
         except ApiError as error:
             return self.done(call, Reply.error(error, call.request_id))
+        except Exception:
+            return self.done(call, _defect(call))
         return Pending(self, call, route, sink)
 
     def _sink(self, route: Route, call: Call) -> BodySink:

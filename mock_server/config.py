@@ -179,6 +179,9 @@ def _check(config: MockConfig) -> MockConfig:
         problems.append("body_timeout must be positive")
     if min(config.max_body_bytes, config.max_tasks, config.journal_size) < 1:
         problems.append("max_body_bytes, max_tasks and journal_size must be positive")
+    for name in ("idempotency_ttl", "task_ttl"):
+        if getattr(config, name) < 0:
+            problems.append(f"{name} must not be negative")
     if problems:
         raise ValueError("; ".join(problems))
     return config

@@ -19,6 +19,9 @@ SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x
 
 REDACTED = "[redacted]"
 
+MAX_BODY_BYTES = 65_536
+"""Most bytes of a request body an entry keeps; the journal's memory stays bounded."""
+
 _UNPARSED: Any = object()
 
 
@@ -51,6 +54,7 @@ class JournalEntry:
         "_shown",
         "account_id",
         "at",
+        "body_truncated",
         "code",
         "method",
         "path",
@@ -72,14 +76,16 @@ class JournalEntry:
         self.code = reply.code
         """The error code answered, or None for a success."""
         self._headers = call.headers
-        self._body = call.body
+        self.body_truncated = len(call.body) > MAX_BODY_BYTES
+        """True when the body was longer than ``MAX_BODY_BYTES`` and only its start is kept."""
+        self._body = call.body[:MAX_BODY_BYTES] if self.body_truncated else call.body
         self._secrets = secrets
         self._shown: dict[str, str] | None = None
         self._json: Any = _UNPARSED
 
     @property
     def body(self) -> bytes:
-        """The JSON request body as received (empty for uploads and refused requests)."""
+        """The JSON request body as received, at most ``MAX_BODY_BYTES`` (empty for uploads)."""
         return self._body
 
     @property
@@ -93,7 +99,9 @@ class JournalEntry:
 
     @property
     def json(self) -> Any:
-        """The body parsed as JSON, or None when it is empty or not JSON."""
+        """The body parsed as JSON, or None when it is empty, cut short or not JSON."""
+        if self._json is _UNPARSED and self.body_truncated:
+            self._json = None
         if self._json is _UNPARSED:
             try:
                 self._json = (
@@ -118,6 +126,7 @@ class JournalEntry:
             "query": self.query,
             "headers": self.headers,
             "body": self._body.decode("utf-8", "replace"),
+            "body_truncated": self.body_truncated,
             "json": self.json,
             "status": self.status,
             "code": self.code,
