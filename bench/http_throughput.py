@@ -16,7 +16,8 @@ import shutil
 import statistics
 import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 
 from bench.loadgen import run_load
 from bench.servers import DEMO_KEY, ROOT, ServerProcess, bare_command, mock_command
@@ -113,6 +114,8 @@ class Comparison:
     tool: str
     mock: list[Measure]
     bare: list[Measure]
+    baseline: list[Measure] = field(default_factory=list)
+    """The mock served from another tree (``--baseline-pythonpath``), when asked for."""
 
     @staticmethod
     def _median(measures: list[Measure], name: str) -> float:
@@ -120,12 +123,25 @@ class Comparison:
 
     def median(self, target: str, name: str) -> float:
         """Return the median over rounds of one figure (``rps``, ``p50_ms``, ``p99_ms``)."""
-        return self._median(self.mock if target == "mock" else self.bare, name)
+        measures = {"mock": self.mock, "bare": self.bare, "baseline": self.baseline}[target]
+        return self._median(measures, name)
+
+    def ratios_of(self, measures: list[Measure]) -> list[float]:
+        """Return req/s over bare req/s for each round (measured back to back)."""
+        return [m.rps / b.rps for m, b in zip(measures, self.bare, strict=True)]
+
+    def cpu_ratio_of(self, measures: list[Measure]) -> float:
+        """Return the median over rounds of bare CPU per request over ``measures``' CPU."""
+        return float(
+            statistics.median(
+                b.cpu_us / m.cpu_us for m, b in zip(measures, self.bare, strict=True) if m.cpu_us
+            )
+        )
 
     @property
     def ratios(self) -> list[float]:
         """Return mock req/s over bare req/s for each round (the two ran back to back)."""
-        return [m.rps / b.rps for m, b in zip(self.mock, self.bare, strict=True)]
+        return self.ratios_of(self.mock)
 
     @property
     def ratio(self) -> float:
@@ -140,41 +156,55 @@ class Comparison:
         and CPU time is far less disturbed by other load on a shared machine
         than wall-clock throughput.
         """
-        return float(
-            statistics.median(
-                b.cpu_us / m.cpu_us for m, b in zip(self.mock, self.bare, strict=True) if m.cpu_us
-            )
-        )
+        return self.cpu_ratio_of(self.mock)
 
     @property
     def errors(self) -> int:
         """Return the errors seen in every round."""
-        return sum(m.errors for m in self.mock + self.bare)
+        return sum(m.errors for m in self.mock + self.bare + self.baseline)
 
 
 def compare(
-    *, rounds: int, seconds: int, connections: int, tool: str = "auto", warmup: int = 2
+    *,
+    rounds: int,
+    seconds: int,
+    connections: int,
+    tool: str = "auto",
+    warmup: int = 2,
+    baseline: str | None = None,
 ) -> Comparison:
-    """Serve both apps, warm each up, then measure ``rounds`` alternating rounds."""
+    """Serve the apps, warm each up, then measure ``rounds`` rounds in alternating order.
+
+    ``baseline`` is a directory put first on ``PYTHONPATH`` of a third server:
+    a tree whose ``rivya_contract`` package stands in for the installed one.
+    """
     chosen = pick_tool(tool)
     measure = measure_wrk if chosen == "wrk" else measure_python
-    with ServerProcess(mock_command(*MOCK_FLAGS)) as mock, ServerProcess(bare_command()) as bare:
-        servers = {"mock": mock, "bare": bare}
+    commands = {
+        "mock": ServerProcess(mock_command(*MOCK_FLAGS)),
+        "bare": ServerProcess(bare_command()),
+    }
+    if baseline is not None:
+        commands["baseline"] = ServerProcess(
+            mock_command(*MOCK_FLAGS), env={"PYTHONPATH": baseline}
+        )
+    with ExitStack() as stack:
+        servers = {name: stack.enter_context(server) for name, server in commands.items()}
         for name, server in servers.items():
             measure(name, server, warmup, connections)
-        results: dict[str, list[Measure]] = {"mock": [], "bare": []}
+        results: dict[str, list[Measure]] = {name: [] for name in servers}
         for index in range(rounds):
-            order = ("bare", "mock") if index % 2 == 0 else ("mock", "bare")
+            order = list(servers) if index % 2 else list(reversed(servers))
             for name in order:
                 results[name].append(measure(name, servers[name], seconds, connections))
-    return Comparison(chosen, results["mock"], results["bare"])
+    return Comparison(chosen, results["mock"], results["bare"], results.get("baseline", []))
 
 
 def rows(result: Comparison) -> list[Row]:
     """Return the table rows of a comparison."""
     tool = result.tool
     out = []
-    for target in ("mock", "bare"):
+    for target in ("mock", "bare", "baseline")[: 3 if result.baseline else 2]:
         out.append(
             Row(
                 "http",
@@ -221,9 +251,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--tool", choices=("auto", "wrk", "python"), default="auto")
+    parser.add_argument(
+        "--baseline-pythonpath",
+        metavar="DIR",
+        help="also serve the mock from DIR/rivya_contract (e.g. an older tree) and compare",
+    )
     args = parser.parse_args(argv)
     result = compare(
-        rounds=args.rounds, seconds=args.seconds, connections=args.connections, tool=args.tool
+        rounds=args.rounds,
+        seconds=args.seconds,
+        connections=args.connections,
+        tool=args.tool,
+        baseline=args.baseline_pythonpath,
     )
     for index, (mock, bare) in enumerate(zip(result.mock, result.bare, strict=True)):
         print(
@@ -232,6 +271,17 @@ def main(argv: Sequence[str] | None = None) -> None:
             f"errors {mock.errors}); bare {bare.rps:,.0f} req/s (p50 {bare.p50_ms:.2f} ms, "
             f"p99 {bare.p99_ms:.2f} ms, {bare.cpu_us:.0f} us CPU/req, errors {bare.errors}); "
             f"ratio {mock.rps / bare.rps:.2f}"
+        )
+    if result.baseline:
+        ratios = result.ratios_of(result.baseline)
+        print(
+            "baseline: per round req/s "
+            + ", ".join(f"{m.rps:,.0f}" for m in result.baseline)
+            + "; CPU us/req "
+            + ", ".join(f"{m.cpu_us:.0f}" for m in result.baseline)
+            + f"; baseline / bare req/s median {statistics.median(ratios):.2f} "
+            f"({min(ratios):.2f}..{max(ratios):.2f}); bare / baseline CPU per request "
+            f"{result.cpu_ratio_of(result.baseline):.2f}"
         )
     from bench.table import render
 
