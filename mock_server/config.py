@@ -106,6 +106,10 @@ class MockConfig:
     """Seconds a finished task is kept before it is forgotten (then not_found)."""
     max_tasks: int = 100_000
     """Most tasks kept; the oldest finished ones are forgotten first."""
+    file_ttl: float = 86400.0
+    """Seconds an uploaded file is kept before it is forgotten (then not_found)."""
+    max_file_bytes: int = 1_073_741_824
+    """Most bytes of uploaded files kept in all; past it the oldest files are forgotten."""
     control: bool = True
     """Serve the control API under /__mock__/."""
     admin_token: str | None = None
@@ -179,7 +183,7 @@ def _check(config: MockConfig) -> MockConfig:
         problems.append("body_timeout must be positive")
     if min(config.max_body_bytes, config.max_tasks, config.journal_size) < 1:
         problems.append("max_body_bytes, max_tasks and journal_size must be positive")
-    for name in ("idempotency_ttl", "task_ttl"):
+    for name in ("idempotency_ttl", "task_ttl", "file_ttl", "max_file_bytes"):
         if getattr(config, name) < 0:
             problems.append(f"{name} must not be negative")
     if problems:

@@ -107,6 +107,7 @@ def upload(call: Call, mock: Mock) -> Reply:
         duration_token=token,
     )
     mock.store.add_file(stored)
+    mock.store.forget_files(stored.created_at, mock.config.file_ttl, mock.config.max_file_bytes)
     return Reply.json(mock.config.upload_status, file_view(stored, call.base_url))
 
 

@@ -106,9 +106,13 @@ class Mock:
             return lifecycle.default_plan(self.config, card, self._rng)
 
     def after_create(self, now: float) -> None:
-        """Forget expired tasks now and then, so memory stays bounded."""
+        """Settle due tasks and forget expired ones now and then, so memory stays bounded."""
         self._creates += 1
         if self._creates % TASK_SWEEP_EVERY == 0:
+            for account in self.store.accounts():
+                lifecycle.settle_due(
+                    self.store, account.id, now, refund=self.config.refund_on_failure
+                )
             self.store.forget_tasks(now, self.config.task_ttl, self.config.max_tasks)
 
     def balance(self, account_id: str = DEMO_ACCOUNT) -> Account:

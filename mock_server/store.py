@@ -71,6 +71,9 @@ class Store(Protocol):
     def file(self, file_id: str) -> StoredFile | None:
         """Return a file, or None."""
 
+    def forget_files(self, now: float, ttl: float, max_bytes: int) -> int:
+        """Drop files older than ``ttl``, then the oldest while all hold over ``max_bytes``."""
+
     def claim_idempotency(
         self, record: IdempotencyRecord, now: float, ttl: float, limit: int | None = None
     ) -> IdempotencyRecord | None:
@@ -95,7 +98,8 @@ class MemoryStore:
         self._keys: dict[str, ApiKey] = {}
         self._tasks: OrderedDict[str, Task] = OrderedDict()
         self._due: dict[str, list[tuple[float, str]]] = {}
-        self._files: dict[str, StoredFile] = {}
+        self._files: OrderedDict[str, StoredFile] = OrderedDict()
+        self._file_bytes = 0
         self._idempotency: OrderedDict[tuple[str, str], IdempotencyRecord] = OrderedDict()
 
     def add_account(self, account: Account) -> None:
@@ -189,10 +193,23 @@ class MemoryStore:
     def add_file(self, stored: StoredFile) -> None:
         """Store an uploaded file."""
         self._files[stored.id] = stored
+        self._file_bytes += stored.size_bytes
 
     def file(self, file_id: str) -> StoredFile | None:
         """Return a file, or None."""
         return self._files.get(file_id)
+
+    def forget_files(self, now: float, ttl: float, max_bytes: int) -> int:
+        """Drop files older than ``ttl``, then the oldest while all hold over ``max_bytes``."""
+        dropped = 0
+        while self._files:
+            oldest = next(iter(self._files.values()))
+            if oldest.created_at > now - ttl and self._file_bytes <= max_bytes:
+                break
+            self._files.popitem(last=False)
+            self._file_bytes -= oldest.size_bytes
+            dropped += 1
+        return dropped
 
     def claim_idempotency(
         self, record: IdempotencyRecord, now: float, ttl: float, limit: int | None = None
