@@ -42,8 +42,18 @@ typecheck: $(TEST_STAMP)
 unit: $(TEST_STAMP)
 	$(BIN)/pytest
 
-bench: $(TEST_STAMP)
-	$(BIN)/python -m bench
+BENCH_VENV := .venv-bench
+BENCH_STAMP := $(BENCH_VENV)/.installed
+
+$(BENCH_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/pip install --quiet -e '.[bench]'
+	touch $@
+
+## Run the quick benchmarks (about a minute) and print one table.
+bench: $(BENCH_STAMP)
+	$(BENCH_VENV)/bin/python -m bench
 
 clean:
-	rm -rf $(VENV) .typecheck build *.egg-info .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(BENCH_VENV) .typecheck build *.egg-info .mypy_cache .ruff_cache
