@@ -8,8 +8,6 @@ traverse, are percent-encoded, very long or unicode are not_found, never a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from hostile_support import (
     API,
@@ -20,7 +18,6 @@ from hostile_support import (
     assert_error,
     assert_still_serving,
     check_envelope,
-    live_mock,
     raw_exchange,
     raw_request,
 )
@@ -29,20 +26,6 @@ from rivya_contract.mock_server.config import MockConfig
 from rivya_contract.schemas import validate
 
 START = MockConfig().credits
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[Live]:
-    with live_mock() as live:
-        yield live
-
-
-@pytest.fixture
-def live(server: Live) -> Iterator[Live]:
-    server.mock.reset()
-    server.errors.take()
-    yield server
-    assert server.errors.take() == []
 
 
 def get(live: Live, path: str | bytes, authorization: str | bytes | None = None) -> RawReply:

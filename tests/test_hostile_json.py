@@ -38,20 +38,6 @@ PROMPT_LIMIT = contract().cards[MODEL].max_prompt_length
 VALID = json.dumps(VALID_CREATE).encode()
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[Live]:
-    with live_mock() as live:
-        yield live
-
-
-@pytest.fixture
-def live(server: Live) -> Iterator[Live]:
-    server.mock.reset()
-    server.errors.take()
-    yield server
-    assert server.errors.take() == []
-
-
 def rejected(live: Live, body: bytes, content_type: str | None = "application/json") -> str:
     """POST ``body``; assert validation_failed and that nothing was reserved; return the message."""
     error = assert_error(live.post_raw(body, content_type), "validation_failed", 400)

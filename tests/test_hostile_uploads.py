@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -19,7 +18,6 @@ from hostile_support import (
     assert_error,
     assert_still_serving,
     check_envelope,
-    live_mock,
     raw_exchange,
     raw_request,
 )
@@ -68,17 +66,9 @@ def image(data: bytes = PNG, **options: bytes) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[Live]:
-    with live_mock(MockConfig(body_timeout=BODY_TIMEOUT)) as live:
-        yield live
-
-
-@pytest.fixture
-def live(server: Live) -> Iterator[Live]:
-    server.mock.reset()
-    server.errors.take()
-    yield server
-    assert server.errors.take() == []
+def live_config() -> MockConfig:
+    """The live mock stops waiting for a stalled body after ``BODY_TIMEOUT``."""
+    return MockConfig(body_timeout=BODY_TIMEOUT)
 
 
 def upload(live: Live, body: bytes, content_type: str | None = MULTIPART) -> httpx.Response:

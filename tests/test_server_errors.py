@@ -12,7 +12,6 @@ import httpx
 import pytest
 from support import (
     API,
-    TRANSPORTS,
     add_account,
     bearer,
     client_for,
@@ -32,25 +31,6 @@ from rivya_contract.mock_server.mock import Mock
 from rivya_contract.mock_server.records import ALL_SCOPES, ApiKey
 
 LONG_PROMPT = "\U0001f98a" * 5001
-
-
-@pytest.fixture(params=TRANSPORTS)
-def transport(request: pytest.FixtureRequest) -> str:
-    """The transport each test runs over."""
-    name: str = request.param
-    return name
-
-
-@pytest.fixture
-def mock() -> Mock:
-    """A virtual-clock mock on the embedded defaults."""
-    return Mock(MockConfig(virtual_clock=True))
-
-
-@pytest.fixture
-def client(mock: Mock, transport: str) -> httpx.Client:
-    """A client of ``mock`` over the current transport."""
-    return client_for(transport, mock)
 
 
 def post_raw(client: httpx.Client, key: str, content: bytes, content_type: str) -> httpx.Response:

@@ -9,7 +9,6 @@ import httpx
 import pytest
 from support import (
     API,
-    TRANSPORTS,
     add_account,
     bearer,
     client_for,
@@ -48,25 +47,6 @@ EXTENSION = {
     "audio/aac": "aac",
     "audio/ogg": "ogg",
 }
-
-
-@pytest.fixture(params=TRANSPORTS)
-def transport(request: pytest.FixtureRequest) -> str:
-    """The transport each test runs over."""
-    name: str = request.param
-    return name
-
-
-@pytest.fixture
-def mock() -> Mock:
-    """A virtual-clock mock on the embedded defaults."""
-    return Mock(MockConfig(virtual_clock=True))
-
-
-@pytest.fixture
-def client(mock: Mock, transport: str) -> httpx.Client:
-    """A client of ``mock`` over the current transport."""
-    return client_for(transport, mock)
 
 
 def _default_types() -> list[tuple[str, str]]:
