@@ -21,15 +21,12 @@ from rivya_contract.mock_server.exchange import ApiError, Call, Reply
 from rivya_contract.mock_server.faults import Fault, error_reply, merged
 from rivya_contract.mock_server.journal import Journal
 from rivya_contract.mock_server.lifecycle import Plan
+from rivya_contract.mock_server.routes import CONTROL_PREFIX, Route
 from rivya_contract.mock_server.scripts import Script, ScriptOutcome, check_times
 from rivya_contract.schemas import ModelCard, contract
 
 if TYPE_CHECKING:
     from rivya_contract.mock_server.mock import Mock
-    from rivya_contract.mock_server.routes import Route
-
-CONTROL_PREFIX = "/__mock__/"
-"""Every control API path starts with this."""
 
 
 class Controller:
@@ -250,6 +247,6 @@ class Controller:
         if effects is not None:
             reply.delay += effects.delay
             reply.drop = reply.drop or effects.drop
-        if self._routes_served and call.path.startswith(CONTROL_PREFIX):
+        if self._routes_served and call.path.startswith(CONTROL_PREFIX + "/"):
             return
         self.journal.record(self.mock.clock.now(), call, reply)

@@ -18,6 +18,7 @@ BodyKind = Literal["none", "json", "upload"]
 
 API_PREFIX = "/api/v1"
 CONTROL_PREFIX = "/__mock__"
+"""Every control API path starts with this, then a slash."""
 
 
 @dataclass(frozen=True)
