@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from rivya_contract.mock_server import auth, directives
 from rivya_contract.mock_server.accounts import Accounts
+from rivya_contract.mock_server.counted import check_times
 from rivya_contract.mock_server.directives import HEADER, Effects
 from rivya_contract.mock_server.exchange import ApiError, Call, Reply
 from rivya_contract.mock_server.faults import Fault, error_reply, merged
 from rivya_contract.mock_server.journal import Journal
 from rivya_contract.mock_server.lifecycle import Plan
 from rivya_contract.mock_server.routes import CONTROL_PREFIX, Route
-from rivya_contract.mock_server.scripts import Script, ScriptOutcome, check_times
+from rivya_contract.mock_server.scripts import Script, ScriptOutcome
 from rivya_contract.schemas import ModelCard, contract
 
 if TYPE_CHECKING:
@@ -219,8 +220,7 @@ class Controller:
         with self._lock:
             for fault in self._faults:
                 if fault.matches(call, route, account):
-                    fault.used += 1
-                    if fault.remaining == 0:
+                    if fault.use():
                         self._faults.remove(fault)
                     return fault.effects
         return None
@@ -235,8 +235,7 @@ class Controller:
         with self._lock:
             for found in self._scripts:
                 if found.matches(card, body, account_id):
-                    found.used += 1
-                    if found.remaining == 0:
+                    if found.use():
                         self._scripts.remove(found)
                     return found.plan
         return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from rivya_contract.mock_server.counted import Counted
 from rivya_contract.mock_server.directives import DEFAULT_RETRY_AFTER, Effects
 from rivya_contract.mock_server.exchange import ApiError, Call, Reply
 
@@ -36,7 +37,7 @@ SERVER_CODES = {
 
 
 @dataclass(eq=False)
-class Fault:
+class Fault(Counted):
     """An injected fault for the next requests that match every given field."""
 
     id: str
@@ -48,11 +49,6 @@ class Fault:
     times: int | None = 1
     """How many requests it hits; None for every match until removed."""
     used: int = 0
-
-    @property
-    def remaining(self) -> int | None:
-        """Return how many more requests it will hit; None for no limit."""
-        return None if self.times is None else self.times - self.used
 
     def matches(self, call: Call, route: Route, account: str | None) -> bool:
         """Return whether ``call`` (made by ``account``, if known) is one this fault is for."""

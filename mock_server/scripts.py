@@ -6,21 +6,15 @@ import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from rivya_contract.mock_server.counted import Counted
 from rivya_contract.mock_server.lifecycle import Plan
 from rivya_contract.schemas import ModelCard
 
 ScriptOutcome = Literal["succeeded", "failed", "processing"]
 
 
-def check_times(times: int | None) -> int | None:
-    """Return ``times`` if it is a whole number >= 1 or None; raise ValueError otherwise."""
-    if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
-        raise ValueError("times must be a whole number >= 1, or None for no limit")
-    return times
-
-
 @dataclass(eq=False)
-class Script:
+class Script(Counted):
     """A scripted outcome for the next creates that match every given field."""
 
     id: str
@@ -33,11 +27,6 @@ class Script:
     times: int | None = 1
     """How many creates it scripts; None for every match until removed."""
     used: int = 0
-
-    @property
-    def remaining(self) -> int | None:
-        """Return how many more creates it will script; None for no limit."""
-        return None if self.times is None else self.times - self.used
 
     def matches(self, card: ModelCard, body: Any, account_id: str) -> bool:
         """Return whether a create of ``body`` by ``account_id`` is one this script is for."""
