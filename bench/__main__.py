@@ -5,19 +5,15 @@ Exits non-zero when a benchmark fails to run or misses its goal.
 
 from __future__ import annotations
 
-import importlib
 import platform
 import subprocess
 import sys
 import time
 import traceback
 from collections.abc import Callable
-from typing import Any
 
-from bench import http_throughput, inprocess_cycle, soak
+from bench import bench_strategies, http_throughput, inprocess_cycle, soak
 from bench.table import Row, render
-
-STRATEGIES = "bench.bench_strategies"
 
 
 def machine() -> str:
@@ -34,32 +30,10 @@ def machine() -> str:
     return f"{cores} cores ({model}), Python {platform.python_version()}"
 
 
-def _as_row(item: Any) -> Row:
-    if isinstance(item, Row):
-        return item
-    if isinstance(item, dict):
-        return Row(**{k: item[k] for k in ("bench", "metric", "value", "goal", "ok") if k in item})
-    return Row("strategies", "result", str(item))
-
-
-def strategies(quick: bool) -> list[Row]:
-    """Run ``bench/bench_strategies.py`` when it exists; else a row saying it is missing."""
-    try:
-        module = importlib.import_module(STRATEGIES)
-    except ModuleNotFoundError as error:
-        if error.name != STRATEGIES:
-            raise
-        return [Row("strategies", "bench/bench_strategies.py", "not present: not measured")]
-    run = getattr(module, "run", None)
-    if run is None:
-        return [Row("strategies", "bench/bench_strategies.py", "has no run(): not measured")]
-    return [_as_row(item) for item in run(quick=quick)]
-
-
 BENCHMARKS: list[tuple[str, Callable[[bool], list[Row]]]] = [
     ("http", http_throughput.run),
     ("in-process cycle", inprocess_cycle.run),
-    ("strategies", strategies),
+    ("strategies", bench_strategies.run),
     ("soak", soak.run),
 ]
 
