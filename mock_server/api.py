@@ -63,14 +63,15 @@ class Pending:
     def finish(self) -> Reply:
         """End the body and run the handler; return the reply."""
         call = self.call
-        try:
-            self._sink.close(call)
-            reply = self.route.handler(call, self._api.mock)
-        except ApiError as error:
-            reply = Reply.error(error, call.request_id)
-        except Exception:
-            reply = _defect(call)
-        return self._api.done(call, reply)
+        with self._api.mock.lock:
+            try:
+                self._sink.close(call)
+                reply = self.route.handler(call, self._api.mock)
+            except ApiError as error:
+                reply = Reply.error(error, call.request_id)
+            except Exception:
+                reply = _defect(call)
+            return self._api.done(call, reply)
 
 
 class Api:
@@ -95,6 +96,17 @@ class Api:
         order: public API switch, auth, scope, rate limit; validation and
         credits follow in the handler.
         """
+        with self.mock.lock:
+            return self._begin(method, path, query, headers, base_url)
+
+    def _begin(
+        self,
+        method: str,
+        path: str,
+        query: str,
+        headers: Mapping[str, str],
+        base_url: str,
+    ) -> Pending | Reply:
         mock = self.mock
         call = Call(method, path, query, headers, base_url, new_request_id())
         route, params, known = self.router.match(method, path)
@@ -114,9 +126,7 @@ class Api:
                     headers={"Retry-After": "60"},
                 )
             if route.scope is not None or (
-                mock.config.check_key_on_public
-                and "authorization" in headers
-                and not route.is_control
+                mock.config.check_key_on_public and "authorization" in headers and route.in_api
             ):
                 key = auth.authenticate(mock.store, headers.get("authorization"), mock.clock.now())
                 if route.scope is not None:

@@ -43,7 +43,7 @@ def credits(call: Call, mock: Mock) -> Reply:
 
 def result_media(call: Call, mock: Mock) -> Reply:
     """Serve a succeeded task's result: a PNG sized to its aspect ratio, or a sample file."""
-    task = mock.store.task(call.path_params["taskId"])
+    task = mock.task(call.path_params["taskId"])
     path = call.path
     if task is None or path not in task.result_paths:
         raise ApiError("not_found", "No such result.")

@@ -113,7 +113,7 @@ def upload(call: Call, mock: Mock) -> Reply:
 
 def metadata(call: Call, mock: Mock) -> Reply:
     """Return a file of the caller's account; any other id is not_found."""
-    stored = mock.store.file(call.path_params["fileId"])
+    stored = mock.file(call.path_params["fileId"])
     if stored is None or stored.account_id != call.account_id:
         raise ApiError("not_found", "No such file.")
     return Reply.json(200, file_view(stored, call.base_url))
@@ -121,7 +121,7 @@ def metadata(call: Call, mock: Mock) -> Reply:
 
 def content(call: Call, mock: Mock) -> Reply:
     """Serve an uploaded file's bytes at its url."""
-    stored = mock.store.file(call.path_params["fileId"])
+    stored = mock.file(call.path_params["fileId"])
     if stored is None:
         raise ApiError("not_found", "No such file.")
     return Reply(200, stored.data, content_type=stored.mime_type)

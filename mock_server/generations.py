@@ -139,7 +139,7 @@ def _replay(call: Call, mock: Mock, earlier: IdempotencyRecord, digest: str, now
             "idempotency_conflict",
             "This Idempotency-Key was already used with a different request.",
         )
-    task = mock.store.task(earlier.task_id)
+    task = mock.task(earlier.task_id)
     if task is None:
         raise ApiError("idempotency_conflict", "The original task of this key is gone.")
     view = lifecycle.task_view(task, now, call.base_url)
@@ -148,7 +148,7 @@ def _replay(call: Call, mock: Mock, earlier: IdempotencyRecord, digest: str, now
 
 def poll(call: Call, mock: Mock) -> Reply:
     """Return a task of the caller's account as it stands now; any other id is not_found."""
-    task = mock.store.task(call.path_params["taskId"])
+    task = mock.task(call.path_params["taskId"])
     if task is None or task.account_id != call.account_id:
         raise ApiError("not_found", "No such task.")
     now = mock.clock.now()

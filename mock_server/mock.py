@@ -15,7 +15,7 @@ from rivya_contract.mock_server.config import MockConfig
 from rivya_contract.mock_server.control import Controller as ScenarioControl
 from rivya_contract.mock_server.exchange import Call, Reply
 from rivya_contract.mock_server.ratelimit import RateLimiter
-from rivya_contract.mock_server.records import Account, ApiKey
+from rivya_contract.mock_server.records import Account, ApiKey, StoredFile, Task
 from rivya_contract.mock_server.store import MemoryStore, Store
 from rivya_contract.schemas import ModelCard
 
@@ -68,6 +68,9 @@ class Mock:
         self.api = Api(self)
         self._rng = random.Random(self.config.seed)
         self._rng_lock = threading.Lock()
+        self.lock = threading.RLock()
+        """Held while a request's head is checked and while its handler runs (never across
+        an await), so threads calling the pipeline at once see each step whole."""
         self._creates = 0
         self.reset()
 
@@ -114,6 +117,23 @@ class Mock:
                     self.store, account.id, now, refund=self.config.refund_on_failure
                 )
             self.store.forget_tasks(now, self.config.task_ttl, self.config.max_tasks)
+
+    def task(self, task_id: str) -> Task | None:
+        """Return a task still kept: None when unknown, or finished longer than task_ttl ago."""
+        task = self.store.task(task_id)
+        if task is None:
+            return None
+        now = self.clock.now()
+        if now >= task.finishes_at and task.created_at <= now - self.config.task_ttl:
+            return None
+        return task
+
+    def file(self, file_id: str) -> StoredFile | None:
+        """Return an uploaded file still kept: None when unknown or older than file_ttl."""
+        stored = self.store.file(file_id)
+        if stored is None or stored.created_at <= self.clock.now() - self.config.file_ttl:
+            return None
+        return stored
 
     def balance(self, account_id: str = DEMO_ACCOUNT) -> Account:
         """Return an account's wallet after settling its finished tasks."""

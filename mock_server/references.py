@@ -55,7 +55,7 @@ def check_references(
     for index, item in enumerate(items):
         where = f"$.params.{REFERENCE_ITEMS}[{index}].url"
         file_id = file_id_of(item["url"])
-        stored = mock.store.file(file_id) if file_id else None
+        stored = mock.file(file_id) if file_id else None
         if stored is None or stored.account_id != account_id:
             if lenient and item["url"].startswith("https://"):
                 continue

@@ -84,3 +84,57 @@ def test_files_past_the_byte_budget_drop_the_oldest() -> None:
     ids = [_upload(mock, 10_000) for _ in range(3)]
     assert [_status(mock, f"/api/v1/files/{i}") for i in ids] == [404, 200, 200]
     assert _status(mock, f"/media/files/{ids[0]}") == 404
+
+
+def test_expired_tasks_and_files_are_not_found_at_once_without_a_sweep() -> None:
+    mock = Mock(
+        MockConfig(
+            virtual_clock=True, queued_seconds=0, processing_seconds=1, task_ttl=60, file_ttl=60
+        )
+    )
+    task = _create(mock)
+    file_id = _upload(mock, 1000)
+    mock.clock.advance(59)
+    assert _status(mock, f"/api/v1/generations/{task['id']}") == 200
+    assert _status(mock, f"/api/v1/files/{file_id}") == 200
+    mock.clock.advance(2)
+    assert _status(mock, f"/api/v1/generations/{task['id']}") == 404
+    assert _status(mock, f"/api/v1/files/{file_id}") == 404
+    assert _status(mock, f"/media/files/{file_id}") == 404
+    assert _status(mock, f"/media/results/{task['id']}/0.png") == 404
+
+
+def test_running_tasks_outlive_the_ttl() -> None:
+    mock = Mock(
+        MockConfig(virtual_clock=True, queued_seconds=0, processing_seconds=600, task_ttl=60)
+    )
+    task = _create(mock)
+    mock.clock.advance(300)
+    assert _status(mock, f"/api/v1/generations/{task['id']}") == 200
+
+
+def test_a_reference_to_an_expired_file_is_rejected() -> None:
+    mock = Mock(MockConfig(virtual_clock=True, file_ttl=60))
+    file_id = _upload(mock, 1000)
+    mock.clock.advance(61)
+    url = f"https://rivya.ai/media/files/{file_id}"
+    body = {
+        "model": "grok-imagine",
+        "prompt": "edit",
+        "params": {"referenceMediaItems": [{"url": url, "kind": "image"}]},
+    }
+    reply = mock.api.handle(
+        "POST",
+        "/api/v1/generations",
+        body=json.dumps(body).encode(),
+        headers=_headers(mock, **{"Content-Type": "application/json"}),
+    )
+    assert reply.status == 400
+    assert "referenceMediaItems[0].url" in json.loads(reply.body)["error"]["message"]
+
+
+def test_checking_keys_on_public_routes_leaves_media_alone() -> None:
+    mock = Mock(MockConfig(check_key_on_public=True))
+    stale = {"Authorization": "Bearer rvya_sk_stale"}
+    assert mock.api.handle("GET", "/api/v1/models", headers=stale).status == 401
+    assert mock.api.handle("GET", "/media/files/file_x", headers=stale).status == 404
