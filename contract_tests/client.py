@@ -58,14 +58,14 @@ def expect(
     endpoint: str,
     *,
     status: int | Iterable[int],
-    code: str | None = None,
+    code: str | tuple[str, ...] | None = None,
     schema: str | None = None,
     check: str = "",
 ) -> Any:
     """Raise ``DriftError`` unless the response matches; return its parsed JSON body.
 
     ``endpoint`` is ``METHOD /path/template``; ``code`` expects the error
-    envelope with that code; ``schema`` names the success body's schema.
+    envelope with that code (or one of several); ``schema`` names the success body's schema.
     """
     deviations = response_deviations(
         endpoint,

@@ -87,12 +87,13 @@ def response_deviations(
     headers: Mapping[str, str],
     body: bytes,
     expect_status: int | Iterable[int],
-    expect_code: str | None = None,
+    expect_code: str | tuple[str, ...] | None = None,
     schema: str | None = None,
 ) -> list[Deviation]:
     """Compare one response with what the contract promises.
 
-    ``expect_code`` expects the error envelope with that code; ``schema``
+    ``expect_code`` expects the error envelope with that code (or any of several,
+    where the docs allow more than one); ``schema``
     names the schema of a success body. Every response must carry an
     ``X-Request-Id`` header, and an error's ``requestId`` must equal it.
     """
@@ -113,8 +114,9 @@ def response_deviations(
         found.extend(schema_deviations(endpoint, "error", payload))
         error = payload.get("error") if isinstance(payload, dict) else None
         code = error.get("code") if isinstance(error, dict) else None
-        if expect_code is not None and code != expect_code:
-            found.append(Deviation(endpoint, "code", expect_code, str(code), "$.error.code"))
+        codes = (expect_code,) if isinstance(expect_code, str) else expect_code
+        if codes is not None and code not in codes:
+            found.append(Deviation(endpoint, "code", " or ".join(codes), str(code), "$.error.code"))
         if isinstance(error, dict) and request_id and error.get("requestId") != request_id:
             found.append(
                 Deviation(

@@ -25,10 +25,11 @@ def test_unknown_key_is_api_key_invalid(api: ContractClient, endpoint: str) -> N
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
-def test_non_bearer_scheme_is_api_key_missing(api: ContractClient, endpoint: str) -> None:
+def test_non_bearer_scheme_is_refused(api: ContractClient, endpoint: str) -> None:
     method, path, _ = SCOPED[endpoint]
     response = api.request(method, path, key=None, headers={"Authorization": "Basic dXNlcjpw"})
-    expect(response, endpoint, status=401, code="api_key_missing")
+    # The docs leave a malformed header's code open between these two.
+    expect(response, endpoint, status=401, code=("api_key_missing", "api_key_invalid"))
 
 
 @pytest.mark.needs_control
