@@ -10,13 +10,13 @@ from __future__ import annotations
 import argparse
 import itertools
 from collections.abc import Sequence
-from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from rivya_contract.mock_server.serving import serve_app
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
@@ -46,27 +46,9 @@ def build_app() -> Starlette:
 
 def serve(host: str, port: int) -> None:
     """Serve the bare app under uvicorn with the mock's server settings; print the URL."""
-    server = uvicorn.Server(
-        uvicorn.Config(
-            build_app(),
-            host=host,
-            port=port,
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-        )
+    serve_app(
+        build_app(), host, port, lambda base_url: print(f"bare app serving {base_url}", flush=True)
     )
-    original_startup = server.startup
-
-    async def startup(sockets: Any = None) -> None:
-        await original_startup(sockets)
-        for bound in server.servers:
-            for sock in bound.sockets:
-                bound_host, bound_port = sock.getsockname()[:2]
-                print(f"bare app serving http://{bound_host}:{bound_port}", flush=True)
-
-    server.startup = startup  # type: ignore[method-assign]
-    server.run()
 
 
 def main(argv: Sequence[str] | None = None) -> None:

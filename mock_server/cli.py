@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import json
 import sys
 from collections.abc import Sequence
@@ -70,32 +71,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def serve(config: MockConfig) -> None:
     """Serve a mock built from ``config`` under uvicorn until interrupted."""
-    import uvicorn
-
     from rivya_contract.mock_server.mock import Mock
+    from rivya_contract.mock_server.serving import serve_app
 
-    mock = Mock(config)
-    server = uvicorn.Server(
-        uvicorn.Config(
-            mock.app,
-            host=config.host,
-            port=config.port,
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-        )
-    )
-    original_startup = server.startup
-
-    async def startup(sockets: Any = None) -> None:
-        await original_startup(sockets)
-        for bound in server.servers:
-            for sock in bound.sockets:
-                host, port = sock.getsockname()[:2]
-                _announce(config, f"http://{host}:{port}")
-
-    server.startup = startup  # type: ignore[method-assign]
-    server.run()
+    serve_app(Mock(config).app, config.host, config.port, functools.partial(_announce, config))
 
 
 def _announce(config: MockConfig, base_url: str) -> None:

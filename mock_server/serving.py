@@ -1,16 +1,44 @@
-"""Serve a ``Mock`` over real HTTP from a background thread, on a free port."""
+"""Serve over real HTTP: an app in the foreground, or a ``Mock`` from a background thread."""
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from types import TracebackType
+from typing import Any
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from rivya_contract.mock_server.mock import Mock
 
 STARTUP_TIMEOUT = 10.0
+
+
+def serve_app(app: ASGIApp, host: str, port: int, announce: Callable[[str], None]) -> None:
+    """Serve ``app`` under uvicorn until interrupted; pass each bound base URL to ``announce``."""
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+        )
+    )
+    original_startup = server.startup
+
+    async def startup(sockets: Any = None) -> None:
+        await original_startup(sockets)
+        for bound in server.servers:
+            for sock in bound.sockets:
+                bound_host, bound_port = sock.getsockname()[:2]
+                announce(f"http://{bound_host}:{bound_port}")
+
+    server.startup = startup  # type: ignore[method-assign]
+    server.run()
 
 
 class ServerThread:
