@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 
+from rivya_contract.mock_server.config import DEFAULT_API_KEY
+
 ROOT = Path(__file__).resolve().parent.parent
 """The repository root: the working directory of every server process."""
 
@@ -19,7 +21,7 @@ STARTUP_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
 _URL = re.compile(r"(http://127\.0\.0\.1:\d+)")
 
-DEMO_KEY = "rvya_sk_mock_0000000000000000"
+DEMO_KEY = DEFAULT_API_KEY
 """The demo account's key on the mock's embedded defaults."""
 
 
