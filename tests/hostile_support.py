@@ -3,9 +3,8 @@
 ``live_mock`` runs a ``Mock`` behind uvicorn on a free port. ``raw_exchange``
 sends bytes no well-behaved client would send (a lying Content-Length, invalid
 UTF-8 in a header, a truncated body) and reads what comes back.
-``assert_error`` checks a reply is the API's error envelope with the expected
-code and status, and ``assert_still_serving`` proves the server still answers a
-valid request with exact state afterwards.
+``assert_still_serving`` proves the server still answers a valid request with
+exact state afterwards.
 """
 
 from __future__ import annotations
@@ -21,13 +20,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+from support import API, balance, bearer
 
 from rivya_contract.mock_server.config import MockConfig
 from rivya_contract.mock_server.mock import Mock
 from rivya_contract.mock_server.serving import ServerThread
 from rivya_contract.schemas import contract, validate
 
-API = "/api/v1"
 MODEL = "grok-imagine"
 PRICE = contract().cards[MODEL].base_credits
 """What one default grok-imagine task reserves."""
@@ -85,14 +84,11 @@ class Live:
 
     def auth(self, **extra: str) -> dict[str, str]:
         """Return headers with the demo key's Authorization, plus ``extra``."""
-        return {"Authorization": f"Bearer {self.key}", **extra}
+        return {**bearer(self.key), **extra}
 
     def credits(self) -> int:
         """Return the demo account's balance as GET /credits reports it."""
-        response = self.client.get(f"{API}/credits", headers=self.auth())
-        assert response.status_code == 200, response.text
-        balance: int = response.json()["current_credits"]
-        return balance
+        return balance(self.client, self.key)
 
     def create(self, body: Any = None, **headers: str) -> httpx.Response:
         """POST /generations with the demo key; ``body`` defaults to a valid request."""
@@ -127,21 +123,6 @@ def live_mock(config: MockConfig | None = None, *, timeout: float = 30.0) -> Ite
             yield Live(mock, server.base_url, client, errors)
         finally:
             server_log.removeFilter(errors)
-
-
-def assert_error(response: httpx.Response, code: str, status: int) -> dict[str, Any]:
-    """Assert ``response`` is the error envelope for ``code`` with ``status``; return the error."""
-    assert response.status_code == status, (response.status_code, response.text[:500])
-    return check_envelope(response.json(), response.headers.get("x-request-id"), code)
-
-
-def check_envelope(body: Any, request_id: str | None, code: str) -> dict[str, Any]:
-    """Assert ``body`` is a valid error envelope with ``code`` whose requestId is ``request_id``."""
-    assert validate("error", body) == [], body
-    error: dict[str, Any] = body["error"]
-    assert error["code"] == code, error
-    assert error["requestId"] == request_id
-    return error
 
 
 def assert_still_serving(live: Live, balance: int) -> None:

@@ -195,15 +195,20 @@ def valid(schema: str, response: httpx.Response) -> dict[str, Any]:
     return body
 
 
+def check_envelope(body: Any, request_id: str | None, code: str) -> dict[str, Any]:
+    """Assert ``body`` is a valid error envelope with ``code`` whose requestId is ``request_id``."""
+    assert validate("error", body) == [], body
+    error = body["error"]
+    assert error["code"] == code, error
+    assert error["requestId"] == request_id
+    assert isinstance(error, dict)
+    return error
+
+
 def error_of(response: httpx.Response, code: str, status: int) -> dict[str, Any]:
     """Check an error response: status, envelope schema, code and X-Request-Id; return it."""
     assert response.status_code == status, response.text
-    body = valid("error", response)
-    error = body["error"]
-    assert error["code"] == code, error
-    assert response.headers["X-Request-Id"] == error["requestId"]
-    assert isinstance(error, dict)
-    return error
+    return check_envelope(response.json(), response.headers.get("X-Request-Id"), code)
 
 
 def without_request_id(response: httpx.Response) -> dict[str, Any]:

@@ -15,16 +15,15 @@ from typing import Any
 
 import pytest
 from hostile_support import (
-    API,
     MODEL,
     PRICE,
     AsyncConnection,
     Live,
     RawReply,
-    check_envelope,
     live_mock,
     open_connections,
 )
+from support import API, check_envelope
 
 from rivya_contract.mock_server.config import MockConfig
 from rivya_contract.mock_server.mock import DEMO_ACCOUNT

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import schemathesis
-from hostile_support import API, Live, live_mock
+from hostile_support import Live, live_mock
 from hypothesis import HealthCheck, settings
 from schemathesis import Case
 from schemathesis.checks import not_a_server_error
@@ -28,6 +28,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from support import API
 
 from rivya_contract.mock_server.config import MockConfig
 from rivya_contract.mock_server.mock import Mock

@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import pytest
 from hostile_support import (
-    API,
     PNG,
     PRICE,
     Live,
     RawReply,
-    assert_error,
     assert_still_serving,
-    check_envelope,
     raw_exchange,
     raw_request,
 )
+from support import API, check_envelope, error_of
 
 from rivya_contract.mock_server.config import MockConfig
 from rivya_contract.schemas import validate
@@ -202,7 +200,7 @@ def test_another_accounts_task_and_file_are_not_found(live: Live) -> None:
     response = live.client.post(
         f"{API}/generations", json=borrowed, headers={"Authorization": f"Bearer {key}"}
     )
-    error = assert_error(response, "validation_failed", 400)
+    error = error_of(response, "validation_failed", 400)
     assert error["message"].startswith("$.params.referenceMediaItems[0].url")
     assert live.mock.accounts.get(other.id).balance == 100
     assert_still_serving(live, START - PRICE)

@@ -16,17 +16,15 @@ from typing import Any
 
 import pytest
 from hostile_support import (
-    API,
     MODEL,
     VALID_CREATE,
     Live,
-    assert_error,
     assert_still_serving,
-    check_envelope,
     live_mock,
     raw_exchange,
     raw_request,
 )
+from support import API, check_envelope, error_of
 
 from rivya_contract.mock_server.config import MockConfig
 from rivya_contract.mock_server.routes import CONTROL_PREFIX
@@ -40,7 +38,7 @@ VALID = json.dumps(VALID_CREATE).encode()
 
 def rejected(live: Live, body: bytes, content_type: str | None = "application/json") -> str:
     """POST ``body``; assert validation_failed and that nothing was reserved; return the message."""
-    error = assert_error(live.post_raw(body, content_type), "validation_failed", 400)
+    error = error_of(live.post_raw(body, content_type), "validation_failed", 400)
     assert_still_serving(live, START)
     message: str = error["message"]
     return message
@@ -175,7 +173,7 @@ def test_prompt_of_four_byte_characters_at_the_limit_is_accepted(live: Live) -> 
 def test_prompt_of_four_byte_characters_past_the_limit_is_rejected(live: Live) -> None:
     assert PROMPT_LIMIT is not None
     prompt = "\U0001f98a" * (PROMPT_LIMIT + 1)
-    error = assert_error(live.create({"model": MODEL, "prompt": prompt}), "validation_failed", 400)
+    error = error_of(live.create({"model": MODEL, "prompt": prompt}), "validation_failed", 400)
     assert error["message"] == (
         f"$.prompt: must be at most {PROMPT_LIMIT} characters, got {PROMPT_LIMIT + 1}"
     )
@@ -215,7 +213,7 @@ def test_oversize_chunked_body_is_drained_in_bounded_memory(live: Live) -> None:
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    error = assert_error(response, "validation_failed", 400)
+    error = error_of(response, "validation_failed", 400)
     assert error["message"] == f"the request body exceeds {LIMIT} bytes"
     assert peak < 4 * LIMIT, f"reading a {total}-byte body peaked at {peak} bytes"
     assert_still_serving(live, START)
@@ -224,14 +222,14 @@ def test_oversize_chunked_body_is_drained_in_bounded_memory(live: Live) -> None:
 def test_configured_body_limit_applies() -> None:
     with live_mock(MockConfig(max_body_bytes=len(VALID))) as live:
         assert live.post_raw(VALID).status_code == 202
-        error = assert_error(live.post_raw(VALID + b" "), "validation_failed", 400)
+        error = error_of(live.post_raw(VALID + b" "), "validation_failed", 400)
         assert error["message"] == f"the request body exceeds {len(VALID)} bytes"
         assert_still_serving(live, START - contract().cards[MODEL].base_credits)
 
 
 @pytest.mark.parametrize("key", ["", "k" * 256, "k" * 10_000], ids=["empty", "256", "10,000"])
 def test_idempotency_key_outside_the_documented_length_is_rejected(live: Live, key: str) -> None:
-    error = assert_error(live.create(**{"Idempotency-Key": key}), "validation_failed", 400)
+    error = error_of(live.create(**{"Idempotency-Key": key}), "validation_failed", 400)
     assert error["message"] == "Idempotency-Key must be 1 to 255 characters"
     assert_still_serving(live, START)
 
@@ -261,7 +259,7 @@ def test_hostile_bodies_leave_the_journal_readable(live: Live) -> None:
         "invalid UTF-8": b'{"model": "grok-imagine", "prompt": "\xff"}',
     }
     for body in hostile.values():
-        assert_error(live.post_raw(body), "validation_failed", 400)
+        error_of(live.post_raw(body), "validation_failed", 400)
     parsed = {"model": "grok-imagine", "prompt": "x", "\ud800": 1}
     assert [entry.json for entry in live.mock.journal] == [None, None, parsed, None]
     response = live.client.get(f"{CONTROL_PREFIX}/journal")
@@ -284,7 +282,7 @@ def test_clock_cannot_be_sent_past_the_last_timestamp(live: Live, body: dict[str
     with live_mock(MockConfig(virtual_clock=True)) as frozen:
         before = frozen.client.get(f"{CONTROL_PREFIX}/clock").json()
         response = frozen.client.post(f"{CONTROL_PREFIX}/clock", json=body)
-        error = assert_error(response, "validation_failed", 400)
+        error = error_of(response, "validation_failed", 400)
         assert "9999-12-31" in error["message"] or "$.to" in error["message"], error
         with pytest.raises(ValueError, match="9999-12-31"):
             frozen.mock.clock.advance(1.0e15)

@@ -12,15 +12,13 @@ import time
 import httpx
 import pytest
 from hostile_support import (
-    API,
     PNG,
     Live,
-    assert_error,
     assert_still_serving,
-    check_envelope,
     raw_exchange,
     raw_request,
 )
+from support import API, check_envelope, error_of
 
 from rivya_contract.mock_server.config import MockConfig
 from rivya_contract.schemas import contract, validate
@@ -89,7 +87,7 @@ def assert_uploads_still_work(live: Live) -> None:
 
 def rejected(live: Live, body: bytes, content_type: str | None = MULTIPART) -> str:
     """Upload ``body``; assert validation_failed, then that the server still works; return it."""
-    error = assert_error(upload(live, body, content_type), "validation_failed", 400)
+    error = error_of(upload(live, body, content_type), "validation_failed", 400)
     assert_uploads_still_work(live)
     message: str = error["message"]
     assert message.startswith("upload rejected: ")
