@@ -13,8 +13,6 @@ from typing import Any
 
 from rivya_contract.mock_server.config import ENV_PREFIX, MockConfig, load
 
-_HELP = {f.name: (f.metadata.get("help") or "") for f in dataclasses.fields(MockConfig)}
-
 
 def _add_config_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, help="a TOML file of settings ([mock] table)")
