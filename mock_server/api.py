@@ -97,48 +97,39 @@ class Api:
         credits follow in the handler.
         """
         with self.mock.lock:
-            return self._begin(method, path, query, headers, base_url)
-
-    def _begin(
-        self,
-        method: str,
-        path: str,
-        query: str,
-        headers: Mapping[str, str],
-        base_url: str,
-    ) -> Pending | Reply:
-        mock = self.mock
-        call = Call(method, path, query, headers, base_url, new_request_id())
-        route, params, known = self.router.match(method, path)
-        try:
-            if route is None:
-                where = "no such endpoint" if not known else f"{method} is not served here"
-                raise ApiError("not_found", f"{where}: {method} {path}")
-            call.path_params = params
-            if mock.control is not None:
-                early = mock.control.intercept(call, route)
-                if early is not None:
-                    return self.done(call, early)
-            if route.in_api and mock.config.public_api_disabled and route.name != "getOpenApi":
-                raise ApiError(
-                    "public_api_disabled",
-                    "The public API is disabled; retry later.",
-                    headers={"Retry-After": "60"},
-                )
-            if route.scope is not None or (
-                mock.config.check_key_on_public and "authorization" in headers and route.in_api
-            ):
-                key = auth.authenticate(mock.store, headers.get("authorization"), mock.clock.now())
-                if route.scope is not None:
-                    auth.require_scope(key, route.scope)
-                call.account_id, call.key = key.account_id, key.secret
-                mock.limiter.check(key.secret, mock.clock.now())
-            sink = self._sink(route, call)
-        except ApiError as error:
-            return self.done(call, Reply.error(error, call.request_id))
-        except Exception:
-            return self.done(call, _defect(call))
-        return Pending(self, call, route, sink)
+            mock = self.mock
+            call = Call(method, path, query, headers, base_url, new_request_id())
+            route, params, known = self.router.match(method, path)
+            try:
+                if route is None:
+                    where = "no such endpoint" if not known else f"{method} is not served here"
+                    raise ApiError("not_found", f"{where}: {method} {path}")
+                call.path_params = params
+                if mock.control is not None:
+                    early = mock.control.intercept(call, route)
+                    if early is not None:
+                        return self.done(call, early)
+                if route.in_api and mock.config.public_api_disabled and route.name != "getOpenApi":
+                    raise ApiError(
+                        "public_api_disabled",
+                        "The public API is disabled; retry later.",
+                        headers={"Retry-After": "60"},
+                    )
+                if route.scope is not None or (
+                    mock.config.check_key_on_public and "authorization" in headers and route.in_api
+                ):
+                    now = mock.clock.now()
+                    key = auth.authenticate(mock.store, headers.get("authorization"), now)
+                    if route.scope is not None:
+                        auth.require_scope(key, route.scope)
+                    call.account_id, call.key = key.account_id, key.secret
+                    mock.limiter.check(key.secret, now)
+                sink = self._sink(route, call)
+            except ApiError as error:
+                return self.done(call, Reply.error(error, call.request_id))
+            except Exception:
+                return self.done(call, _defect(call))
+            return Pending(self, call, route, sink)
 
     def _sink(self, route: Route, call: Call) -> BodySink:
         if route.body == "json":
