@@ -8,6 +8,8 @@
 200
 """
 
+from starlette.applications import Starlette
+
 from rivya_contract.mock_server.config import MockConfig, RateLimit
 from rivya_contract.mock_server.exchange import ApiError, Call, Reply
 from rivya_contract.mock_server.mock import DEMO_ACCOUNT, Mock
@@ -24,6 +26,6 @@ __all__ = [
 ]
 
 
-def create_app(config: MockConfig | None = None) -> object:
+def create_app(config: MockConfig | None = None) -> Starlette:
     """Return the Starlette app of a new mock built from ``config``."""
     return Mock(config).app
