@@ -7,7 +7,7 @@ import zlib
 from functools import cache
 from typing import TYPE_CHECKING
 
-from rivya_contract.mock_server import lifecycle, media
+from rivya_contract.mock_server import media
 from rivya_contract.mock_server.exchange import ApiError, Call, Reply
 from rivya_contract.schemas import contract
 
@@ -34,11 +34,7 @@ def openapi(call: Call, mock: Mock) -> Reply:
 def credits(call: Call, mock: Mock) -> Reply:
     """Return the caller's balance after settling every task that has finished."""
     assert call.account_id is not None
-    now = mock.clock.now()
-    lifecycle.settle_due(mock.store, call.account_id, now, refund=mock.config.refund_on_failure)
-    account = mock.store.account(call.account_id)
-    assert account is not None
-    return Reply.json(200, {"current_credits": account.balance})
+    return Reply.json(200, {"current_credits": mock.balance(call.account_id).balance})
 
 
 def result_media(call: Call, mock: Mock) -> Reply:

@@ -105,7 +105,7 @@ def create(call: Call, mock: Mock) -> Reply:
             "validation_failed", f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters"
         )
     now = mock.clock.now()
-    lifecycle.settle_due(mock.store, account_id, now, refund=mock.config.refund_on_failure)
+    mock.settle(account_id, now)
     task_id = mock.new_id("task")
     if idempotency_key is not None:
         record = IdempotencyRecord(account_id, idempotency_key, fingerprint(body), task_id, now)
@@ -153,5 +153,5 @@ def poll(call: Call, mock: Mock) -> Reply:
         raise ApiError("not_found", "No such task.")
     now = mock.clock.now()
     if not task.settled and now >= task.finishes_at:
-        lifecycle.settle_due(mock.store, task.account_id, now, refund=mock.config.refund_on_failure)
+        mock.settle(task.account_id, now)
     return Reply.json(200, lifecycle.task_view(task, now, call.base_url))

@@ -113,9 +113,7 @@ class Mock:
         self._creates += 1
         if self._creates % TASK_SWEEP_EVERY == 0:
             for account in self.store.accounts():
-                lifecycle.settle_due(
-                    self.store, account.id, now, refund=self.config.refund_on_failure
-                )
+                self.settle(account.id, now)
             self.store.forget_tasks(now, self.config.task_ttl, self.config.max_tasks)
 
     def task(self, task_id: str) -> Task | None:
@@ -135,11 +133,13 @@ class Mock:
             return None
         return stored
 
+    def settle(self, account_id: str, now: float) -> None:
+        """Charge or refund (per ``refund_on_failure``) the account's tasks finished by ``now``."""
+        lifecycle.settle_due(self.store, account_id, now, refund=self.config.refund_on_failure)
+
     def balance(self, account_id: str = DEMO_ACCOUNT) -> Account:
         """Return an account's wallet after settling its finished tasks."""
-        lifecycle.settle_due(
-            self.store, account_id, self.clock.now(), refund=self.config.refund_on_failure
-        )
+        self.settle(account_id, self.clock.now())
         account = self.store.account(account_id)
         if account is None:
             raise KeyError(account_id)
