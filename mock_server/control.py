@@ -22,6 +22,7 @@ from rivya_contract.mock_server.exchange import ApiError, Call, Reply
 from rivya_contract.mock_server.faults import Fault, error_reply, merged
 from rivya_contract.mock_server.journal import Journal
 from rivya_contract.mock_server.lifecycle import Plan
+from rivya_contract.mock_server.records import FAILURE_CODE, FAILURE_MESSAGE
 from rivya_contract.mock_server.routes import CONTROL_PREFIX, Route
 from rivya_contract.mock_server.scripts import Script, ScriptOutcome
 from rivya_contract.schemas import ModelCard, contract
@@ -77,7 +78,7 @@ class Controller:
         outcome: ScriptOutcome = "succeeded",
         queued: float = 0.0,
         processing: float = 0.0,
-        code: str = "generation_failed",
+        code: str = FAILURE_CODE,
         message: str | None = None,
         times: int | None = 1,
     ) -> Script:
@@ -102,7 +103,7 @@ class Controller:
         if outcome == "processing":
             plan = Plan(float(queued), math.inf)
         else:
-            text = message or "The generation failed."
+            text = message or FAILURE_MESSAGE
             plan = Plan(float(queued), float(processing), outcome, code, text)
         created = Script(
             f"script_{next(self._ids)}",

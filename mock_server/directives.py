@@ -31,6 +31,7 @@ import re
 from dataclasses import dataclass
 
 from rivya_contract.mock_server.lifecycle import Plan
+from rivya_contract.mock_server.records import FAILURE_CODE, FAILURE_MESSAGE
 from rivya_contract.schemas import contract
 
 HEADER = "x-rivya-mock"
@@ -165,7 +166,7 @@ def _plan(found: dict[str, str | None]) -> Plan:
         raise DirectiveError("directives 'fail' and 'succeed' exclude each other")
     if "after" in found and "processing" in found:
         raise DirectiveError("directives 'after' and 'processing' exclude each other")
-    code = found.get("fail") or "generation_failed"
+    code = found.get("fail") or FAILURE_CODE
     if TASK_CODE.fullmatch(code) is None:
         raise DirectiveError(f"fail={code}: a code is lower case letters, digits and _")
     queued = duration("queued", found.get("queued") or "0", forever=True)
@@ -175,7 +176,7 @@ def _plan(found: dict[str, str | None]) -> Plan:
     failed = "fail" in found
     if failed and math.isinf(processing):
         raise DirectiveError("processing=forever never ends, so the task cannot fail")
-    message = found.get("message") or "The generation failed."
+    message = found.get("message") or FAILURE_MESSAGE
     return Plan(queued, processing, "failed" if failed else "succeeded", code, message)
 
 

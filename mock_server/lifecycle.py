@@ -8,7 +8,7 @@ from typing import Any
 
 from rivya_contract.mock_server.clock import iso
 from rivya_contract.mock_server.config import MockConfig
-from rivya_contract.mock_server.records import Outcome, Task
+from rivya_contract.mock_server.records import FAILURE_CODE, FAILURE_MESSAGE, Outcome, Task
 from rivya_contract.mock_server.store import Store
 from rivya_contract.schemas import ModelCard
 
@@ -25,8 +25,8 @@ class Plan:
     queued_seconds: float
     processing_seconds: float
     outcome: Outcome = "succeeded"
-    error_code: str = "generation_failed"
-    error_message: str = "The generation failed."
+    error_code: str = FAILURE_CODE
+    error_message: str = FAILURE_MESSAGE
 
 
 def default_plan(config: MockConfig, card: ModelCard, rng: random.Random) -> Plan:

@@ -58,6 +58,11 @@ class ApiKey:
 
 Outcome = Literal["succeeded", "failed"]
 
+FAILURE_CODE = "generation_failed"
+"""The documented ``error.code`` of a failed task."""
+FAILURE_MESSAGE = "The generation failed."
+"""The documented example's ``error.message`` of a failed task."""
+
 
 @dataclass(slots=True)
 class Task:
@@ -75,8 +80,8 @@ class Task:
     finishes_at: float
     """When the task reaches its outcome; ``math.inf`` for a task that never finishes."""
     outcome: Outcome
-    error_code: str = "generation_failed"
-    error_message: str = "The generation failed."
+    error_code: str = FAILURE_CODE
+    error_message: str = FAILURE_MESSAGE
     final_credits: int = 0
     settled: bool = False
     """True once the reservation has been charged or refunded."""

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Literal
 
 from hypothesis import strategies as st
 
+from rivya_contract.mock_server.records import FAILURE_CODE
 from rivya_contract.schemas import contract
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ ENDPOINTS: dict[Endpoint, tuple[str, str]] = {
 TRANSIENT_STATUSES = (429, 503)
 """Statuses that tell a client to retry later (with ``Retry-After``)."""
 
-DOCUMENTED_FAILURE = "generation_failed"
+DOCUMENTED_FAILURE = FAILURE_CODE
 """The documented code of a failed task."""
 
 
