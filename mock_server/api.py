@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from rivya_contract.mock_server import auth
 from rivya_contract.mock_server.bodies import JsonBody, NoBody, UploadBody
+from rivya_contract.mock_server.directives import DEFAULT_RETRY_AFTER
 from rivya_contract.mock_server.exchange import ApiError, Call, Reply
 from rivya_contract.mock_server.routes import ROUTES, Route, Router
 
@@ -113,7 +114,7 @@ class Api:
                     raise ApiError(
                         "public_api_disabled",
                         "The public API is disabled; retry later.",
-                        headers={"Retry-After": "60"},
+                        headers={"Retry-After": str(DEFAULT_RETRY_AFTER["public_api_disabled"])},
                     )
                 if route.scope is not None or (
                     mock.config.check_key_on_public and "authorization" in headers and route.in_api
