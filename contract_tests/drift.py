@@ -7,9 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from jsonschema import ValidationError
-
-from rivya_contract.schemas import contract, json_path
+from rivya_contract.schemas import contract
 
 Kind = Literal["status", "code", "missing_field", "extra_field", "schema", "header", "body"]
 
@@ -41,43 +39,23 @@ class DriftError(AssertionError):
         super().__init__(f"{check}: {len(self.deviations)} deviation(s) from the contract\n{lines}")
 
 
-def _schema_deviation(endpoint: str, error: ValidationError) -> list[Deviation]:
-    parts = list(error.absolute_path)
-    if error.validator == "required" and isinstance(error.instance, dict):
-        required: Any = error.validator_value
-        return [
-            Deviation(endpoint, "missing_field", "present", "absent", json_path([*parts, key]))
-            for key in required
-            if key not in error.instance
-        ]
-    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        schema: Any = error.schema
-        allowed = schema.get("properties", {})
-        return [
-            Deviation(endpoint, "extra_field", "absent", "present", json_path([*parts, key]))
-            for key in error.instance
-            if key not in allowed
-        ]
-    actual = repr(error.instance)
-    actual = actual if len(actual) <= 80 else actual[:77] + "..."
-    return [
-        Deviation(
-            endpoint,
-            "schema",
-            f"{error.validator} {error.validator_value!r}"[:120],
-            actual,
-            json_path(parts),
-        )
-    ]
+_FIELD_KINDS: dict[str, tuple[Kind, str, str]] = {
+    "missing": ("missing_field", "present", "absent"),
+    "unknown": ("extra_field", "absent", "present"),
+}
 
 
 def schema_deviations(endpoint: str, schema_name: str, body: Any) -> list[Deviation]:
     """Return how ``body`` breaks the schema called ``schema_name`` (empty when it conforms)."""
-    validator = contract().validator(schema_name)
     found: list[Deviation] = []
-    for error in validator.iter_errors(body):
-        found.extend(_schema_deviation(endpoint, error))
-    return sorted(set(found), key=lambda d: (d.path, d.kind))
+    for error in contract().validate(schema_name, body):
+        if error.kind == "invalid":
+            allowed = "a value the schema allows"
+            found.append(Deviation(endpoint, "schema", allowed, error.message, error.path))
+        else:
+            kind, expected, actual = _FIELD_KINDS[error.kind]
+            found.append(Deviation(endpoint, kind, expected, actual, error.path))
+    return found
 
 
 def response_deviations(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from jsonschema import ValidationError
 
@@ -21,6 +21,9 @@ class FieldError:
     message: str
     unknown_param: bool = False
     """True when the field is an unknown key inside ``params``."""
+    kind: Literal["missing", "unknown", "invalid"] = "invalid"
+    """missing: a required key is absent; unknown: a key the schema does not allow; invalid:
+    the value breaks a rule."""
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
@@ -105,12 +108,15 @@ def _expand(error: ValidationError) -> list[FieldError]:
                 )
             else:
                 message = "is not a known param" if in_params else "is not a known field"
-            out.append(FieldError(json_path([*parts, key]), message, unknown_param=in_params))
+            path = json_path([*parts, key])
+            out.append(FieldError(path, message, unknown_param=in_params, kind="unknown"))
         return out
     if error.validator == "required" and isinstance(error.instance, dict):
         required: Any = error.validator_value
         missing = [key for key in required if key not in error.instance]
-        return [FieldError(json_path([*parts, key]), "is required") for key in missing]
+        return [
+            FieldError(json_path([*parts, key]), "is required", kind="missing") for key in missing
+        ]
     if error.validator in ("oneOf", "anyOf") and error.context:
         deepest = max(error.context, key=lambda e: len(e.absolute_path))
         return _expand(deepest)
