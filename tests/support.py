@@ -37,6 +37,7 @@ with warnings.catch_warnings():
 from rivya_contract.mock_server import media
 from rivya_contract.mock_server.mock import DEMO_ACCOUNT, Mock
 from rivya_contract.mock_server.records import Account, ApiKey
+from rivya_contract.plugin.respx_routes import mock_transport
 from rivya_contract.schemas import validate
 
 API = "/api/v1"
@@ -54,22 +55,8 @@ def bearer(key: str) -> dict[str, str]:
 
 
 def in_process(mock: Mock) -> httpx.Client:
-    """Return a client whose requests run through ``mock.api.handle``, with no ASGI or sockets."""
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        url = request.url
-        reply = mock.api.handle(
-            request.method,
-            url.path,
-            query=url.query.decode("latin-1"),
-            headers=dict(request.headers),
-            body=request.read(),
-            base_url=f"{url.scheme}://{url.netloc.decode('ascii')}",
-        )
-        headers = {**reply.headers, "Content-Type": reply.content_type}
-        return httpx.Response(reply.status, headers=headers, content=reply.body)
-
-    return httpx.Client(transport=httpx.MockTransport(handler), base_url=IN_PROCESS_BASE)
+    """Return a client whose requests run through the mock's pipeline, with no ASGI or sockets."""
+    return httpx.Client(transport=mock_transport(mock), base_url=IN_PROCESS_BASE)
 
 
 def asgi(mock: Mock) -> httpx.Client:
