@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from rivya_contract.mock_server.auth import bearer_token
 from rivya_contract.schemas import contract
 
 CREATE_PATH = "/api/v1/generations"
@@ -153,11 +154,6 @@ class Budget:
             self._tasks[f"unanswered-{len(self._tasks)}"] = hold.credits
 
 
-def _bearer(request: httpx.Request) -> str | None:
-    scheme, _, token = request.headers.get("authorization", "").strip().partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else None
-
-
 class BudgetTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     """Wraps a transport (sync, async or both) and enforces a ``Budget`` on creates.
 
@@ -178,7 +174,8 @@ class BudgetTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     def _counts(self, request: httpx.Request) -> bool:
         if request.method != "POST" or not request.url.path.rstrip("/").endswith(CREATE_PATH):
             return False
-        return self.api_key is None or _bearer(request) == self.api_key
+        token = bearer_token(request.headers.get("authorization"))
+        return self.api_key is None or token == self.api_key
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         """Send ``request`` through the inner transport, holding a create's price first."""
