@@ -63,22 +63,14 @@ class Transient:
     def apply(self, mock: Mock) -> None:
         """Inject this error into ``mock``."""
         method, path = ENDPOINTS[self.endpoint]
-        if self.code is not None:
-            mock.fault(
-                method=method,
-                path=path,
-                code=self.code,
-                retry_after=self.retry_after,
-                times=self.times,
-            )
-        else:
-            mock.fault(
-                method=method,
-                path=path,
-                status=self.status,
-                retry_after=self.retry_after,
-                times=self.times,
-            )
+        mock.fault(
+            method=method,
+            path=path,
+            code=self.code,
+            status=None if self.code is not None else self.status,  # a code brings its status
+            retry_after=self.retry_after,
+            times=self.times,
+        )
 
     def describe(self) -> str:
         """Return the error in words."""
