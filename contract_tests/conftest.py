@@ -17,7 +17,9 @@ import pytest
 from rivya_contract.contract_tests.client import ContractClient
 from rivya_contract.contract_tests.drift import DriftError, DriftRecord, report_json, report_text
 from rivya_contract.mock_server import Mock
+from rivya_contract.mock_server.control import Controller
 from rivya_contract.plugin.budget import Budget
+from rivya_contract.plugin.settings import read_settings
 
 RECORDS = pytest.StashKey[list[DriftRecord]]()
 LEFT_OUT = pytest.StashKey[list[tuple[str, str]]]()
@@ -35,17 +37,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def target_name(config: pytest.Config) -> str:
     """Return the target the suite runs against: mock, server or live."""
-    return str(config.getoption("--rivya-target") or config.getini("rivya_target") or "mock")
+    return read_settings(config).target
 
 
 def budget(config: pytest.Config) -> int | None:
-    """Return the credit budget: the option, else 0 against live and no limit against a mock."""
-    given = config.getoption("--rivya-max-credits")
-    if given is not None:
-        return int(given)
-    if target_name(config) == "live":
-        return int(config.getini("rivya_max_credits") or 0)
-    return None
+    """Return the credit budget of the paid checks; None for no limit (see ``Settings``)."""
+    return read_settings(config).check_budget
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -96,10 +93,10 @@ def api(rivya_target: Any) -> Iterator[ContractClient]:
 
 
 @pytest.fixture
-def control(rivya_target: Any) -> Mock | None:
-    """Return the target's mock, for scenario control; None against the live API."""
+def control(rivya_target: Any) -> Controller | None:
+    """Return the target mock's scenario control; None against the live API."""
     mock: Mock | None = getattr(rivya_target, "mock", None)
-    return mock
+    return None if mock is None else mock.control
 
 
 @pytest.hookimpl(wrapper=True)

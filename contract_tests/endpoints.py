@@ -1,18 +1,27 @@
-"""The documented endpoints, named as the drift report names them."""
+"""The documented endpoints, named as the drift report names them (``METHOD /path``).
 
-MODELS = "GET /api/v1/models"
-CREATE = "POST /api/v1/generations"
-POLL = "GET /api/v1/generations/{taskId}"
-UPLOAD = "POST /api/v1/files"
-FILE = "GET /api/v1/files/{fileId}"
-CREDITS = "GET /api/v1/credits"
-OPENAPI = "GET /api/v1/openapi.json"
+Every name and path comes from ``surface.json``.
+"""
+
+from rivya_contract.schemas import surface
+
+_API = {op.id: op for op in surface().group("api")}
+
+MODELS = _API["listModels"].name
+CREATE = _API["createGeneration"].name
+POLL = _API["getGeneration"].name
+UPLOAD = _API["uploadFile"].name
+FILE = _API["getFile"].name
+CREDITS = _API["getCredits"].name
+OPENAPI = _API["getOpenApi"].name
 
 SCOPED = {
-    CREATE: ("POST", "/api/v1/generations", "generations:create"),
-    POLL: ("GET", "/api/v1/generations/task_contract_missing", "generations:read"),
-    UPLOAD: ("POST", "/api/v1/files", "files:create"),
-    FILE: ("GET", "/api/v1/files/file_contract_missing", "files:read"),
-    CREDITS: ("GET", "/api/v1/credits", "credits:read"),
+    op.name: (
+        op.method,
+        op.concrete_path(**{n: n.removesuffix("Id") + "_contract_missing" for n in op.path_params}),
+        op.scope,
+    )
+    for op in _API.values()
+    if op.scope is not None
 }
 """Endpoints that need a key: (method, a concrete path, the scope)."""

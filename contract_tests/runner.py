@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -37,3 +39,30 @@ def run_check(base_url: str, api_key: str, max_credits: int, report: Path | None
     drift; 1 means some check failed (the summary and ``report`` say where).
     """
     return int(pytest.main(check_args(base_url, api_key, max_credits, report)))
+
+
+class CheckCommand:
+    """``rivya-mock check``: registered under the ``rivya_contract.commands`` entry points."""
+
+    def add_parser(self, commands: Any, name: str) -> None:
+        """Add ``check`` and its flags."""
+        check = commands.add_parser(
+            name, help="run the contract suite against a target (the live API or a mock)"
+        )
+        check.add_argument("--base-url", required=True, help="e.g. https://rivya.ai")
+        check.add_argument("--api-key", required=True, help="the target's API key")
+        check.add_argument(
+            "--max-credits",
+            type=int,
+            default=0,
+            help="credits the paid checks may reserve (default 0: only free checks run)",
+        )
+        check.add_argument("--report", type=Path, help="write the JSON drift report here")
+
+    def run(self, args: argparse.Namespace) -> int:
+        """Run the suite with the parsed flags."""
+        return run_check(args.base_url, args.api_key, args.max_credits, args.report)
+
+
+command = CheckCommand()
+"""The ``check`` subcommand of ``rivya-mock``."""

@@ -11,13 +11,16 @@ import pytest
 from rivya_contract.contract_tests.client import ContractClient, expect
 from rivya_contract.contract_tests.endpoints import CREATE, CREDITS, FILE, POLL
 from rivya_contract.contract_tests.test_generations import TEXT_TO_IMAGE, create
-from rivya_contract.mock_server import Mock, media
+from rivya_contract.mock_server import media
+from rivya_contract.mock_server.control import Controller
 
 pytestmark = pytest.mark.needs_control
 
 
 @pytest.mark.paid(credits=4)
-def test_another_accounts_task_and_file_are_not_found(api: ContractClient, control: Mock) -> None:
+def test_another_accounts_task_and_file_are_not_found(
+    api: ContractClient, control: Controller
+) -> None:
     task = expect(create(api, TEXT_TO_IMAGE), CREATE, status=(200, 201, 202), schema="task")
     response = api.request(
         "POST",
@@ -36,7 +39,7 @@ def test_another_accounts_task_and_file_are_not_found(api: ContractClient, contr
     expect(foreign_file, FILE, status=404, code="not_found")
 
 
-def test_short_balance_is_insufficient_credits(api: ContractClient, control: Mock) -> None:
+def test_short_balance_is_insufficient_credits(api: ContractClient, control: Controller) -> None:
     account = control.accounts.create(credits=3)
     key = control.accounts.issue_key(account.id)
     response = api.request("POST", "/api/v1/generations", json_body=TEXT_TO_IMAGE, key=key)
@@ -49,7 +52,7 @@ def test_short_balance_is_insufficient_credits(api: ContractClient, control: Moc
 
 @pytest.mark.parametrize(("code", "status"), [("rate_limited", 429), ("public_api_disabled", 503)])
 def test_retryable_errors_carry_retry_after(
-    api: ContractClient, control: Mock, code: str, status: int
+    api: ContractClient, control: Controller, code: str, status: int
 ) -> None:
     control.fault(path="/api/v1/credits", code=code)
     response = api.request("GET", "/api/v1/credits")

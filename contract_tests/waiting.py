@@ -7,7 +7,7 @@ from typing import Any
 
 from rivya_contract.contract_tests.client import ContractClient, expect
 from rivya_contract.contract_tests.endpoints import POLL
-from rivya_contract.mock_server import Mock
+from rivya_contract.mock_server.control import Controller
 
 ORDER = {"queued": 0, "processing": 1, "succeeded": 2, "failed": 2}
 TERMINAL = ("succeeded", "failed")
@@ -24,7 +24,7 @@ def poll(api: ContractClient, task_id: str) -> dict[str, Any]:
 def wait_terminal(
     api: ContractClient,
     task_id: str,
-    control: Mock | None,
+    control: Controller | None,
     *,
     timeout: float = 600.0,
     first_delay: float = 2.5,

@@ -7,11 +7,11 @@ import secrets
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Protocol
 
-from rivya_contract.mock_server import auth
 from rivya_contract.mock_server.bodies import JsonBody, NoBody, UploadBody
-from rivya_contract.mock_server.directives import DEFAULT_RETRY_AFTER
 from rivya_contract.mock_server.exchange import ApiError, Call, Reply
-from rivya_contract.mock_server.routes import ROUTES, Route, Router
+from rivya_contract.mock_server.routes import HANDLERS, Route, Router
+from rivya_contract.mock_server.specs import DEFAULT_RETRY_AFTER
+from rivya_contract.schemas import surface
 
 if TYPE_CHECKING:
     from rivya_contract.mock_server.mock import Mock
@@ -64,15 +64,17 @@ class Pending:
     def finish(self) -> Reply:
         """End the body and run the handler; return the reply."""
         call = self.call
-        with self._api.mock.lock:
+        api = self._api
+        with api.mock.lock:
             try:
                 self._sink.close(call)
-                reply = self.route.handler(call, self._api.mock)
+                target = api.control if self.route.op.group == "control" else api.backend
+                reply = self.route.handler(call, target)
             except ApiError as error:
                 reply = Reply.error(error, call.request_id)
             except Exception:
                 reply = _defect(call)
-            return self._api.done(call, reply)
+            return api.done(call, reply, self.route)
 
 
 class Api:
@@ -80,8 +82,16 @@ class Api:
 
     def __init__(self, mock: Mock) -> None:
         self.mock = mock
-        served = mock.config.control
-        self.router = Router(tuple(r for r in ROUTES if served or not r.is_control))
+        self.backend = mock.backend
+        self.control = mock.control
+        config = mock.config
+        routes = []
+        for op in surface().operations:
+            if op.group == "control" and not config.control:
+                continue
+            status = getattr(config, op.status_setting) if op.status_setting else op.status
+            routes.append(Route(op, HANDLERS[op.id], status))
+        self.router = Router(routes)
 
     def begin(
         self,
@@ -95,55 +105,51 @@ class Api:
 
         ``headers`` must have lower-case names. Checks run in the documented
         order: public API switch, auth, scope, rate limit; validation and
-        credits follow in the handler.
+        credits follow in the backend.
         """
         with self.mock.lock:
-            mock = self.mock
+            config = self.mock.config
             call = Call(method, path, query, headers, base_url, new_request_id())
             route, params, known = self.router.match(method, path)
             try:
                 if route is None:
                     where = "no such endpoint" if not known else f"{method} is not served here"
                     raise ApiError("not_found", f"{where}: {method} {path}")
+                op = route.op
                 call.path_params = params
-                if mock.control is not None:
-                    early = mock.control.intercept(call, route)
-                    if early is not None:
-                        return self.done(call, early)
-                if route.in_api and mock.config.public_api_disabled and route.name != "getOpenApi":
+                call.ok = route.status
+                early = self.control.intercept(call, op)
+                if early is not None:
+                    return self.done(call, early, route)
+                if op.group == "api" and config.public_api_disabled and op.switchable:
                     raise ApiError(
                         "public_api_disabled",
                         "The public API is disabled; retry later.",
                         headers={"Retry-After": str(DEFAULT_RETRY_AFTER["public_api_disabled"])},
                     )
-                if route.scope is not None or (
-                    mock.config.check_key_on_public and "authorization" in headers and route.in_api
+                if op.scope is not None or (
+                    config.check_key_on_public and "authorization" in headers and op.group == "api"
                 ):
-                    now = mock.clock.now()
-                    key = auth.authenticate(mock.store, headers.get("authorization"), now)
-                    if route.scope is not None:
-                        auth.require_scope(key, route.scope)
+                    key = self.backend.authenticate(headers.get("authorization"), op.scope)
                     call.account_id, call.key = key.account_id, key.secret
-                    mock.limiter.check(key.secret, now)
                 sink = self._sink(route, call)
             except ApiError as error:
-                return self.done(call, Reply.error(error, call.request_id))
+                return self.done(call, Reply.error(error, call.request_id), route)
             except Exception:
-                return self.done(call, _defect(call))
+                return self.done(call, _defect(call), route)
             return Pending(self, call, route, sink)
 
     def _sink(self, route: Route, call: Call) -> BodySink:
-        if route.body == "json":
+        if route.op.body == "json":
             return JsonBody(self.mock.config.max_body_bytes)
-        if route.body == "upload":
+        if route.op.body == "upload":
             return UploadBody(self.mock.config, call.headers.get("content-type", ""))
         return NoBody()
 
-    def done(self, call: Call, reply: Reply) -> Reply:
+    def done(self, call: Call, reply: Reply, route: Route | None) -> Reply:
         """Stamp the request id on a reply and record it in the journal."""
         reply.headers["X-Request-Id"] = call.request_id
-        if self.mock.control is not None:
-            self.mock.control.record(call, reply)
+        self.control.record(call, reply, route.op if route is not None else None)
         return reply
 
     def handle(

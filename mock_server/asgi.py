@@ -139,7 +139,8 @@ def build_app(mock: Mock) -> Starlette:
             if problem is None:
                 reply = started.finish()
             else:
-                reply = api.done(started.call, Reply.error(problem, started.call.request_id))
+                failed = Reply.error(problem, started.call.request_id)
+                reply = api.done(started.call, failed, started.route)
         if reply.delay > 0:
             await asyncio.sleep(reply.delay)
         if reply.drop:

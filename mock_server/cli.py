@@ -8,8 +8,9 @@ import functools
 import json
 import sys
 from collections.abc import Sequence
+from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from rivya_contract.mock_server.config import ENV_PREFIX, MockConfig, load
 
@@ -52,19 +53,31 @@ def _parser() -> argparse.ArgumentParser:
     _add_config_flags(serve)
     openapi = commands.add_parser("openapi", help="print the OpenAPI document")
     _add_config_flags(openapi)
-    check = commands.add_parser(
-        "check", help="run the contract suite against a target (the live API or a mock)"
-    )
-    check.add_argument("--base-url", required=True, help="e.g. https://rivya.ai")
-    check.add_argument("--api-key", required=True, help="the target's API key")
-    check.add_argument(
-        "--max-credits",
-        type=int,
-        default=0,
-        help="credits the paid checks may reserve (default 0: only free checks run)",
-    )
-    check.add_argument("--report", type=Path, help="write the JSON drift report here")
+    for name, command in _commands().items():
+        command.add_parser(commands, name)
     return parser
+
+
+class Command(Protocol):
+    """A subcommand another part of rivya-contract adds (entry point group ``COMMANDS``)."""
+
+    def add_parser(self, commands: Any, name: str) -> None:
+        """Add the subcommand's parser to ``commands`` (argparse subparsers)."""
+
+    def run(self, args: argparse.Namespace) -> int:
+        """Run it; return the exit status."""
+
+
+COMMANDS = "rivya_contract.commands"
+"""The entry point group of subcommands; the contract suite adds ``check`` there."""
+
+
+@functools.cache
+def _commands() -> dict[str, Command]:
+    found: dict[str, Command] = {}
+    for entry in entry_points(group=COMMANDS):
+        found[entry.name] = entry.load()
+    return found
 
 
 def serve(config: MockConfig) -> None:
@@ -90,10 +103,8 @@ def _announce(config: MockConfig, base_url: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``rivya-mock`` command line; return the exit status."""
     args = _parser().parse_args(argv)
-    if args.command == "check":
-        from rivya_contract.contract_tests.runner import run_check
-
-        return run_check(args.base_url, args.api_key, args.max_credits, args.report)
+    if args.command in _commands():
+        return _commands()[args.command].run(args)
     try:
         config = load(flags=_flags(args), config_file=args.config)
     except (ValueError, OSError) as error:
@@ -102,7 +113,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "openapi":
         from rivya_contract.mock_server.mock import Mock
 
-        sys.stdout.write(json.dumps(json.loads(Mock(config).openapi_bytes()), indent=2) + "\n")
+        document = json.loads(Mock(config).backend.document())
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
         return 0
     serve(config)
     return 0

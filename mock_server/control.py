@@ -1,56 +1,74 @@
-"""Scenario control: the controller that applies scripts, faults and directives, and the journal.
+"""Scenario control: scripts, faults, the directive header, the journal and accounts on demand.
 
 The ``Controller`` plugs into the pipeline at three points: ``intercept``
 (faults and the ``X-Rivya-Mock`` header, before auth), ``plan`` (scripted
-tasks, at create) and ``record`` (delay and drop on the answer, the journal).
-With nothing registered, each is a length check.
+tasks, which the backend asks for at create) and ``record`` (delay and drop
+on the answer, the journal). With nothing registered, each is a length check.
 """
 
 from __future__ import annotations
 
 import hmac
 import itertools
-import math
 import threading
 from typing import TYPE_CHECKING, Any, Literal
 
 from rivya_contract.mock_server import auth, directives
 from rivya_contract.mock_server.accounts import Accounts
-from rivya_contract.mock_server.counted import check_times
-from rivya_contract.mock_server.directives import HEADER, Effects
+from rivya_contract.mock_server.directives import HEADER
 from rivya_contract.mock_server.exchange import ApiError, Call, Reply
-from rivya_contract.mock_server.faults import Fault, error_reply, merged
+from rivya_contract.mock_server.faults import Fault, error_reply
 from rivya_contract.mock_server.journal import Journal
 from rivya_contract.mock_server.lifecycle import Plan
-from rivya_contract.mock_server.records import FAILURE_CODE, FAILURE_MESSAGE
-from rivya_contract.mock_server.routes import CONTROL_PREFIX, Route
-from rivya_contract.mock_server.scripts import Script, ScriptOutcome
-from rivya_contract.schemas import ModelCard, contract
+from rivya_contract.mock_server.scripts import Script
+from rivya_contract.mock_server.specs import (
+    Effects,
+    ScriptOutcome,
+    fault_spec,
+    given,
+    script_spec,
+)
+from rivya_contract.schemas import ModelCard, Operation
 
 if TYPE_CHECKING:
-    from rivya_contract.mock_server.mock import Mock
+    from rivya_contract.mock_server.backend import Backend
+
+INVALID = "mock_request_invalid"
+"""The code of a malformed control request or X-Rivya-Mock header (never an API code)."""
 
 
 class Controller:
-    """Scenario control for one mock: scripts, faults, the journal and the accounts helper."""
+    """Scenario control for one mock: ``mock.control``.
 
-    def __init__(self, mock: Mock) -> None:
-        config = mock.config
-        self.mock = mock
+    ``script`` and ``fault`` take the fields of ``control.schema.json``
+    (``$defs/script``, ``$defs/fault``) and raise ``SpecError`` (a
+    ValueError) naming the field that breaks a rule.
+    """
+
+    def __init__(self, backend: Backend) -> None:
+        config = backend.config
+        self.backend = backend
+        self.clock = backend.clock
+        """The mock's clock: ``clock.advance(seconds)`` moves a virtual one."""
         self.journal = Journal(config.journal_size, (config.admin_token or "",))
         """The most recent requests (control API requests are not recorded)."""
-        self.accounts = Accounts(mock)
+        self.accounts = Accounts(backend)
+        """Accounts and keys in any state, for tests."""
         self.header_enabled = config.control
         """Whether the X-Rivya-Mock header is obeyed (off with ``control=False``)."""
         self._admin = config.admin_token
-        self._routes_served = config.control
         self._scripts: list[Script] = []
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
+        backend.planner = self.plan
 
     def reset(self) -> None:
-        """Forget every script, fault and journal entry."""
+        """Forget every account, key, task, file, script, fault and journal entry.
+
+        The demo account is created again; the clock keeps its time.
+        """
+        self.backend.reset()
         with self._lock:
             self._scripts.clear()
             self._faults.clear()
@@ -75,46 +93,42 @@ class Controller:
         prompt_contains: str | None = None,
         client_request_id: str | None = None,
         account: str | None = None,
-        outcome: ScriptOutcome = "succeeded",
-        queued: float = 0.0,
-        processing: float = 0.0,
-        code: str = FAILURE_CODE,
+        outcome: ScriptOutcome | None = None,
+        queued: float | None = None,
+        processing: float | None = None,
+        queued_polls: int | None = None,
+        processing_polls: int | None = None,
+        code: str | None = None,
         message: str | None = None,
         times: int | None = 1,
     ) -> Script:
         """Script the outcome of the next ``times`` creates matching every given field.
 
         The task stays ``queued`` seconds queued and ``processing`` seconds
-        processing, then ends ``outcome`` (``failed`` with ``code`` and
-        ``message``); ``processing`` as the outcome keeps it processing for
-        ever. Scripts are tried in the order they were added; the first match
-        is used. Raises ValueError on a bad argument.
+        processing (or ``queued_polls`` and ``processing_polls`` polls), then
+        ends ``outcome`` (``failed`` with ``code`` and ``message``);
+        ``processing`` as the outcome keeps it processing for ever. Scripts
+        are tried in the order they were added; the first match is used.
         """
-        if outcome not in ("succeeded", "failed", "processing"):
-            raise ValueError("outcome must be succeeded, failed or processing")
-        if model is not None and model not in contract().cards:
-            raise ValueError(f"unknown model {model!r}")
-        if not (queued >= 0 and processing >= 0):
-            raise ValueError("queued and processing must not be negative")
-        if outcome == "failed" and math.isinf(processing):
-            raise ValueError("a task processing for ever cannot fail")
-        if directives.TASK_CODE.fullmatch(code) is None:
-            raise ValueError(f"code {code!r}: lower case letters, digits and _")
-        if outcome == "processing":
-            plan = Plan(float(queued), math.inf)
-        else:
-            text = message or FAILURE_MESSAGE
-            plan = Plan(float(queued), float(processing), outcome, code, text)
-        created = Script(
-            f"script_{next(self._ids)}",
-            plan,
-            outcome,
-            model,
-            prompt_contains,
-            client_request_id,
-            account,
-            check_times(times),
+        fields = given(
+            model=model,
+            prompt_contains=prompt_contains,
+            client_request_id=client_request_id,
+            account=account,
+            outcome=outcome,
+            queued=queued,
+            processing=processing,
+            queued_polls=queued_polls,
+            processing_polls=processing_polls,
+            code=code,
+            message=message,
+            times=times,
         )
+        return self.add_script(fields)
+
+    def add_script(self, fields: dict[str, Any]) -> Script:
+        """Add the script ``fields`` describe (the control API's body); see ``script``."""
+        created = Script(f"script_{next(self._ids)}", script_spec(fields))
         with self._lock:
             self._scripts.append(created)
         return created
@@ -128,8 +142,8 @@ class Controller:
         code: str | None = None,
         status: int | None = None,
         retry_after: int | None = None,
-        delay: float = 0.0,
-        drop: bool = False,
+        delay: float | None = None,
+        drop: bool | None = None,
         times: int | None = 1,
         message: str | None = None,
     ) -> Fault:
@@ -139,22 +153,26 @@ class Controller:
         and, for rate_limited and public_api_disabled, ``Retry-After``);
         ``status`` answers with a bare 5xx instead. ``delay`` adds latency and
         ``drop`` handles the request, then closes the connection unanswered.
-        Faults act before authentication and never touch the control API.
-        Raises ValueError on a bad argument.
+        ``path`` is an exact path, a route template or a ``prefix*``. Faults
+        act before authentication and never touch the control API.
         """
-        directives.check_answer(code, status)
-        directives.check_delay(delay)
-        if retry_after is not None and (retry_after < 0 or (code is None and status is None)):
-            raise ValueError("retry_after must be >= 0 and goes with a code or a status")
-        if code is None and status is None and not delay and not drop:
-            raise ValueError("a fault needs a code, a status, a delay or drop")
-        if path is not None and not path.startswith("/"):
-            raise ValueError("path must start with /")
-        effects = Effects(code, status, retry_after, message, float(delay), bool(drop))
-        method = method.upper() if method else None
-        created = Fault(
-            f"fault_{next(self._ids)}", effects, method, path, account, check_times(times)
+        fields = given(
+            method=method.upper() if method else None,
+            path=path,
+            account=account,
+            code=code,
+            status=status,
+            retry_after=retry_after,
+            delay=delay,
+            drop=drop,
+            times=times,
+            message=message,
         )
+        return self.add_fault(fields)
+
+    def add_fault(self, fields: dict[str, Any]) -> Fault:
+        """Add the fault ``fields`` describe (the control API's body); see ``fault``."""
+        created = Fault(f"fault_{next(self._ids)}", fault_spec(fields))
         with self._lock:
             self._faults.append(created)
         return created
@@ -177,60 +195,57 @@ class Controller:
             items.clear()
         return count
 
-    def intercept(self, call: Call, route: Route) -> Reply | None:
+    def intercept(self, call: Call, op: Operation) -> Reply | None:
         """Admit control requests; apply the directive header and faults to the others."""
-        if route.is_control:
+        if op.group == "control":
             return self._admit(call)
         effects = None
         if self.header_enabled:
             header = call.headers.get(HEADER)
             if header is not None:
-                creates = route.name == "createGeneration"
                 try:
-                    effects = directives.parse(header, creates_task=creates)
+                    found = directives.parse(header, creates_task=op.id == "createGeneration")
                 except directives.DirectiveError as error:
-                    problem = ApiError("validation_failed", f"X-Rivya-Mock: {error}")
+                    problem = ApiError(INVALID, f"X-Rivya-Mock: {error}")
                     return Reply.error(problem, call.request_id)
+                effects, call.plan = found.effects, found.plan
         if self._faults:
-            hit = self._take_fault(call, route)
+            hit = self._take_fault(call)
             if hit is not None:
-                effects = hit if effects is None else merged(hit, effects)
+                effects = hit if effects is None else hit.under(effects)
         if effects is None:
             return None
-        call.directives = effects
+        call.effects = effects
         return error_reply(effects, call.request_id) if effects.answers else None
 
     def _admit(self, call: Call) -> Reply | None:
         if self._admin is None:
             return None
-        given = auth.bearer_token(call.headers.get("authorization"))
-        if given is None:
+        given_token = auth.bearer_token(call.headers.get("authorization"))
+        if given_token is None:
             message = "The control API needs Authorization: Bearer <admin token>."
-            return Reply.error(ApiError("api_key_missing", message), call.request_id)
-        if not hmac.compare_digest(given.encode(), self._admin.encode()):
+            return Reply.error(ApiError("mock_unauthorized", message), call.request_id)
+        if not hmac.compare_digest(given_token.encode(), self._admin.encode()):
             message = "The admin token is not valid."
-            return Reply.error(ApiError("api_key_invalid", message), call.request_id)
+            return Reply.error(ApiError("mock_unauthorized", message), call.request_id)
         return None
 
-    def _take_fault(self, call: Call, route: Route) -> Effects | None:
+    def _take_fault(self, call: Call) -> Effects | None:
         account: str | None = None
-        if any(fault.account is not None for fault in self._faults):
+        if any(fault.spec.account is not None for fault in self._faults):
             token = auth.bearer_token(call.headers.get("authorization"))
-            key = self.mock.store.key(token) if token else None
+            key = self.backend.store.key(token) if token else None
             account = key.account_id if key else None
         with self._lock:
             for fault in self._faults:
-                if fault.matches(call, route, account):
+                if fault.matches(call, account):
                     if fault.use():
                         self._faults.remove(fault)
                     return fault.effects
         return None
 
-    def plan(self, call: Call, card: ModelCard, body: Any, account_id: str) -> Plan | None:
-        """Return the plan the directive header or the first matching script gives, or None."""
-        effects = call.directives
-        if effects is not None and effects.plan is not None:
-            return effects.plan  # type: ignore[no-any-return]
+    def plan(self, card: ModelCard, body: Any, account_id: str) -> Plan | None:
+        """Return the plan of the first script matching a create, or None."""
         if not self._scripts:
             return None
         with self._lock:
@@ -241,12 +256,12 @@ class Controller:
                     return found.plan
         return None
 
-    def record(self, call: Call, reply: Reply) -> None:
+    def record(self, call: Call, reply: Reply, op: Operation | None) -> None:
         """Put the request's delay and drop on its answer; note it in the journal."""
-        effects = call.directives
+        effects = call.effects
         if effects is not None:
             reply.delay += effects.delay
             reply.drop = reply.drop or effects.drop
-        if self._routes_served and call.path.startswith(CONTROL_PREFIX + "/"):
+        if op is not None and op.group == "control":
             return
-        self.journal.record(self.mock.clock.now(), call, reply)
+        self.journal.record(self.backend.clock.now(), call, reply)

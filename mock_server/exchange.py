@@ -6,9 +6,13 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rivya_contract.schemas import contract
+
+if TYPE_CHECKING:
+    from rivya_contract.mock_server.lifecycle import Plan
+    from rivya_contract.mock_server.specs import Effects
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -27,7 +31,7 @@ class ApiError(Exception):
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
-        self.status = status if status is not None else contract().error_status.get(code, 500)
+        self.status = status if status is not None else contract().status_of(code)
         self.headers = dict(headers or {})
 
 
@@ -49,8 +53,12 @@ class Call:
     """The parsed multipart upload, for POST /files."""
     account_id: str | None = None
     key: str | None = None
-    directives: Any = None
-    """The parsed ``X-Rivya-Mock`` directive header, when sent."""
+    ok: int = 200
+    """The operation's success status (as configured)."""
+    effects: Effects | None = None
+    """What scenario control does to this request's answer (faults, the X-Rivya-Mock header)."""
+    plan: Plan | None = None
+    """The task plan the X-Rivya-Mock header gives a create."""
 
 
 @dataclass(slots=True)

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rivya_contract.mock_server.counted import Counted
-from rivya_contract.mock_server.directives import DEFAULT_RETRY_AFTER, Effects
 from rivya_contract.mock_server.exchange import ApiError, Call, Reply
-
-if TYPE_CHECKING:
-    from rivya_contract.mock_server.routes import Route
+from rivya_contract.mock_server.specs import DEFAULT_RETRY_AFTER, Effects, FaultSpec
 
 MESSAGES = {
     "validation_failed": "The request is invalid.",
@@ -38,44 +35,46 @@ SERVER_CODES = {
 
 @dataclass(eq=False)
 class Fault(Counted):
-    """An injected fault for the next requests that match every given field."""
+    """An injected fault, counted down as it hits requests."""
 
     id: str
-    effects: Effects
-    method: str | None = None
-    path: str | None = None
-    """An exact path, a route template (``/api/v1/generations/{taskId}``) or a ``prefix*``."""
-    account: str | None = None
-    times: int | None = 1
-    """How many requests it hits; None for every match until removed."""
+    spec: FaultSpec
     used: int = 0
 
-    def matches(self, call: Call, route: Route, account: str | None) -> bool:
+    @property
+    def times(self) -> int | None:
+        """How many requests it hits; None for every match until removed."""
+        return self.spec.times
+
+    @property
+    def effects(self) -> Effects:
+        """What it does to the requests it hits."""
+        return self.spec.effects
+
+    def matches(self, call: Call, account: str | None) -> bool:
         """Return whether ``call`` (made by ``account``, if known) is one this fault is for."""
-        if self.method is not None and self.method != call.method:
+        spec = self.spec
+        if spec.method is not None and spec.method != call.method:
             return False
-        path = self.path
-        if path is not None and path not in (call.path, route.path):
-            prefix = path.endswith("*") and call.path.startswith(path[:-1])
-            if not prefix:
-                return False
-        return self.account is None or self.account == account
+        if spec.path is not None and not spec.path.matches(call.path):
+            return False
+        return spec.account is None or spec.account == account
 
     def to_json(self) -> dict[str, Any]:
         """Return the fault as the control API shows it."""
-        effects = self.effects
+        spec, effects = self.spec, self.spec.effects
         return {
             "id": self.id,
-            "method": self.method,
-            "path": self.path,
-            "account": self.account,
+            "method": spec.method,
+            "path": None if spec.path is None else str(spec.path),
+            "account": spec.account,
             "code": effects.code,
             "status": effects.status,
             "retry_after": effects.retry_after,
             "message": effects.message,
             "delay": effects.delay,
             "drop": effects.drop,
-            "times": self.times,
+            "times": spec.times,
             "used": self.used,
             "remaining": self.remaining,
         }
@@ -95,17 +94,3 @@ def error_reply(effects: Effects, request_id: str) -> Reply:
     code = SERVER_CODES.get(status, "server_error")
     message = effects.message or "The server could not answer; retry later."
     return Reply.error(ApiError(code, message, status=status, headers=headers), request_id)
-
-
-def merged(base: Effects, over: Effects) -> Effects:
-    """Return ``base`` (a fault's effects) overridden by ``over`` (the request's header)."""
-    answer = over if over.answers else base
-    return Effects(
-        code=answer.code,
-        status=answer.status,
-        retry_after=answer.retry_after,
-        message=answer.message,
-        delay=over.delay or base.delay,
-        drop=over.drop or base.drop,
-        plan=over.plan,
-    )

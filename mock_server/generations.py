@@ -1,23 +1,16 @@
-"""POST /api/v1/generations and GET /api/v1/generations/{taskId}."""
+"""POST /api/v1/generations and GET /api/v1/generations/{taskId}: parse, call, render."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
-from rivya_contract.mock_server import lifecycle
 from rivya_contract.mock_server.exchange import ApiError, Call, Reply
-from rivya_contract.mock_server.records import IdempotencyRecord
-from rivya_contract.mock_server.references import check_references
-from rivya_contract.schemas import REFERENCE_ITEMS, ModelCard, contract
+from rivya_contract.mock_server.lifecycle import task_view
 
 if TYPE_CHECKING:
-    from rivya_contract.mock_server.mock import Mock
+    from rivya_contract.mock_server.backend import Backend
 
-MAX_SHOWN_ERRORS = 5
-MAX_IDEMPOTENCY_KEY = 255
-"""The longest Idempotency-Key accepted, in characters, as the OpenAPI document declares."""
 REPLAY_HEADER = "Idempotent-Replayed"
 """Set to ``true`` on a create answered from an earlier request with the same Idempotency-Key."""
 
@@ -53,105 +46,21 @@ def parse_json(call: Call) -> Any:
         raise ApiError("validation_failed", f"malformed JSON: {error}") from None
 
 
-def coerce_selects(body: dict[str, Any]) -> None:
-    """Turn booleans and numbers given for select params into strings, in place."""
-    card = contract().cards.get(body.get("model"))  # type: ignore[arg-type]
-    params = body.get("params")
-    if card is None or not isinstance(params, dict):
-        return
-    properties = card.params_schema["properties"]
-    for key, value in params.items():
-        spec = properties.get(key, {})
-        if "enum" in spec and isinstance(value, bool):
-            params[key] = "true" if value else "false"
-        elif "enum" in spec and isinstance(value, int | float):
-            params[key] = f"{value:g}"
+def create(call: Call, backend: Backend) -> Reply:
+    """Create a task (or replay one for a repeated Idempotency-Key); answer it queued."""
+    assert call.account_id is not None
+    seen = backend.create_task(
+        call.account_id,
+        parse_json(call),
+        idempotency_key=call.headers.get("idempotency-key"),
+        plan=call.plan,
+    )
+    view = task_view(seen.task, seen.at, call.base_url, created=not seen.replayed)
+    return Reply.json(call.ok, view, {REPLAY_HEADER: "true"} if seen.replayed else None)
 
 
-def _validated(body: Any, mock: Mock) -> tuple[ModelCard, dict[str, Any]]:
-    if mock.config.coerce_selects and isinstance(body, dict):
-        coerce_selects(body)
-    ignore = mock.config.unknown_params == "ignore"
-    errors = contract().validate_generation_request(body, ignore_unknown_params=ignore)
-    if errors:
-        shown = "; ".join(str(error) for error in errors[:MAX_SHOWN_ERRORS])
-        more = len(errors) - MAX_SHOWN_ERRORS
-        raise ApiError("validation_failed", shown + (f" (and {more} more)" if more > 0 else ""))
-    card = contract().cards[body["model"]]
-    params = dict(body.get("params") or {})
-    if ignore:
-        known = card.params_schema["properties"]
-        params = {key: value for key, value in params.items() if key in known}
-    return card, params
-
-
-def fingerprint(body: Any) -> str:
-    """Return a digest of the request body that ignores key order and spacing."""
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def create(call: Call, mock: Mock) -> Reply:
-    """Validate, reserve the credits and queue a task; replay it for a repeated Idempotency-Key."""
-    body = parse_json(call)
-    card, params = _validated(body, mock)
-    account_id = call.account_id
-    assert account_id is not None
-    if params.get(REFERENCE_ITEMS):
-        check_references(params[REFERENCE_ITEMS], card, account_id, mock)
-    idempotency_key = call.headers.get("idempotency-key")
-    if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
-        raise ApiError(
-            "validation_failed", f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters"
-        )
-    now = mock.clock.now()
-    mock.settle(account_id, now)
-    task_id = mock.new_id("task")
-    if idempotency_key is not None:
-        record = IdempotencyRecord(account_id, idempotency_key, fingerprint(body), task_id, now)
-        # A record outliving its task is of no use, so max_tasks bounds the records too.
-        earlier = mock.store.claim_idempotency(
-            record, now, mock.config.idempotency_ttl, mock.config.max_tasks
-        )
-        if earlier is not None:
-            return _replay(call, mock, earlier, record.fingerprint, now)
-    cost = card.price(params, mock.config.surcharges)
-    if not mock.store.reserve(account_id, cost):
-        if idempotency_key is not None:
-            mock.store.drop_idempotency(account_id, idempotency_key)
-        account = mock.store.account(account_id)
-        balance = account.balance if account else 0
-        raise ApiError(
-            "insufficient_credits", f"This task costs {cost} credits; the balance is {balance}."
-        )
-    plan = mock.plan_for(call, card, body, account_id)
-    resolved = card.resolved_params(params)
-    task = lifecycle.new_task(task_id, account_id, card, resolved, cost, plan, now)
-    mock.store.add_task(task)
-    mock.after_create(now)
-    view = lifecycle.task_view(task, now, call.base_url, created=True)
-    return Reply.json(mock.config.create_status, view)
-
-
-def _replay(call: Call, mock: Mock, earlier: IdempotencyRecord, digest: str, now: float) -> Reply:
-    if earlier.fingerprint != digest:
-        raise ApiError(
-            "idempotency_conflict",
-            "This Idempotency-Key was already used with a different request.",
-        )
-    task = mock.task(earlier.task_id)
-    if task is None:
-        raise ApiError("idempotency_conflict", "The original task of this key is gone.")
-    view = lifecycle.task_view(task, now, call.base_url)
-    return Reply.json(mock.config.create_status, view, {REPLAY_HEADER: "true"})
-
-
-def poll(call: Call, mock: Mock) -> Reply:
-    """Return a task of the caller's account as it stands now; any other id is not_found."""
-    task = mock.task(call.path_params["taskId"])
-    if task is None or task.account_id != call.account_id:
-        raise ApiError("not_found", "No such task.")
-    now = mock.clock.now()
-    if not task.settled and now >= task.finishes_at:
-        mock.settle(task.account_id, now)
-    return Reply.json(200, lifecycle.task_view(task, now, call.base_url))
+def poll(call: Call, backend: Backend) -> Reply:
+    """Answer a task of the caller's account as it stands now."""
+    assert call.account_id is not None
+    seen = backend.poll(call.account_id, call.path_params["taskId"])
+    return Reply.json(call.ok, task_view(seen.task, seen.at, call.base_url))

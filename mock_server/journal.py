@@ -13,6 +13,7 @@ from typing import Any, overload
 
 from rivya_contract.mock_server.clock import iso
 from rivya_contract.mock_server.exchange import Call, Reply
+from rivya_contract.mock_server.paths import PathPattern
 
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
 """Headers whose values the journal never shows."""
@@ -191,7 +192,8 @@ class Journal(Sequence[JournalEntry]):
     ) -> list[JournalEntry]:
         """Return the entries matching every given field, oldest first; ``limit`` keeps the last.
 
-        ``path`` is an exact path, or a prefix when it ends in ``*``.
+        ``path`` is a path pattern: exact, a route template or a ``prefix*``
+        (see ``paths.PathPattern``); a path not starting with ``/`` matches nothing.
         """
         wanted: Mapping[str, Any] = {
             key: value
@@ -203,15 +205,13 @@ class Journal(Sequence[JournalEntry]):
             )
             if value is not None
         }
-        prefix = path[:-1] if path and path.endswith("*") else None
+        pattern = PathPattern.parse(path) if path and path.startswith("/") else None
+        if path is not None and pattern is None:
+            return []
         found = [
             entry
             for entry in self._snapshot()
             if all(getattr(entry, key) == value for key, value in wanted.items())
-            and (
-                path is None
-                or entry.path == path
-                or (prefix is not None and entry.path.startswith(prefix))
-            )
+            and (pattern is None or pattern.matches(entry.path))
         ]
         return found if limit is None else found[-limit:] if limit > 0 else []

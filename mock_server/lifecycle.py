@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
 from typing import Any
@@ -17,9 +18,13 @@ EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "vi
 
 @dataclass(frozen=True)
 class Plan:
-    """How a task will run: seconds queued, seconds processing, and how it ends.
+    """How a task will run: how long it stays queued and processing, and how it ends.
 
-    ``processing_seconds = math.inf`` keeps the task processing for ever.
+    A timed plan counts seconds (``processing_seconds = math.inf`` keeps the
+    task processing for ever). A plan ``by_polls`` counts the task's polls
+    instead: the first ``queued_polls`` polls see it queued, the next
+    ``processing_polls`` processing, and the poll after them its outcome
+    (``processing_polls = None``: processing for ever).
     """
 
     queued_seconds: float
@@ -27,6 +32,9 @@ class Plan:
     outcome: Outcome = "succeeded"
     error_code: str = FAILURE_CODE
     error_message: str = FAILURE_MESSAGE
+    queued_polls: int | None = None
+    processing_polls: int | None = None
+    by_polls: bool = False
 
 
 def default_plan(config: MockConfig, card: ModelCard, rng: random.Random) -> Plan:
@@ -49,8 +57,11 @@ def new_task(
     now: float,
 ) -> Task:
     """Return a task created at ``now`` that will follow ``plan``."""
-    processing_at = now + plan.queued_seconds
-    finishes_at = processing_at + plan.processing_seconds
+    if plan.by_polls:
+        processing_at = finishes_at = math.inf
+    else:
+        processing_at = now + plan.queued_seconds
+        finishes_at = processing_at + plan.processing_seconds
     extension = EXTENSIONS.get(card.output_mime_type, "bin")
     paths = [f"/media/results/{task_id}/{n}.{extension}" for n in range(card.output_count)]
     return Task(
@@ -66,6 +77,8 @@ def new_task(
         error_code=plan.error_code,
         error_message=plan.error_message,
         result_paths=paths,
+        queued_polls=plan.queued_polls if plan.by_polls else None,
+        processing_polls=plan.processing_polls,
     )
 
 

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from rivya_contract.mock_server.config import MockConfig
 from rivya_contract.schemas.openapi import build_openapi, component_name
 
-if TYPE_CHECKING:
-    from rivya_contract.mock_server.mock import Mock
 
-
-def served_document(mock: Mock) -> dict[str, Any]:
-    """Return the OpenAPI document for ``mock``'s configured success statuses.
+def served_document(config: MockConfig) -> dict[str, Any]:
+    """Return the OpenAPI document for a mock's configured success statuses.
 
     With the control API on, its endpoints are documented too, under their own tag.
     """
-    config = mock.config
     if not config.control:
         return build_openapi(create_status=config.create_status, upload_status=config.upload_status)
     from rivya_contract.mock_server.control_doc import TAG_DOC, control_paths

@@ -87,6 +87,34 @@ class Task:
     """True once the reservation has been charged or refunded."""
     result_paths: list[str] = field(default_factory=list)
     """Paths (under the mock's base URL) of the result media."""
+    queued_polls: int | None = None
+    """For a task timed by polls: how many polls see it queued; None for a timed task."""
+    processing_polls: int | None = None
+    """For a task timed by polls: how many polls see it processing; None for ever."""
+    polls: int = 0
+    """How many times the task has been polled."""
+
+    @property
+    def by_polls(self) -> bool:
+        """Return whether the task moves on by being polled rather than by time."""
+        return self.queued_polls is not None
+
+    def polled(self, now: float) -> bool:
+        """Count one poll at ``now``, moving a task timed by polls on; return whether it finished.
+
+        A timed task only counts the poll.
+        """
+        self.polls += 1
+        if self.queued_polls is None:
+            return False
+        if self.polls > self.queued_polls and math.isinf(self.processing_at):
+            self.processing_at = now
+        if self.processing_polls is None or not math.isinf(self.finishes_at):
+            return False
+        if self.polls > self.queued_polls + self.processing_polls:
+            self.finishes_at = now
+            return True
+        return False
 
     def status_at(self, now: float) -> str:
         """Return the task's status at ``now``."""

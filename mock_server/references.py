@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -10,7 +11,6 @@ from rivya_contract.mock_server.sniff import same_type
 from rivya_contract.schemas import REFERENCE_ITEMS, ModelCard
 
 if TYPE_CHECKING:
-    from rivya_contract.mock_server.mock import Mock
     from rivya_contract.mock_server.records import StoredFile
 
 FILE_PATH_PREFIX = "/media/files/"
@@ -44,19 +44,24 @@ def _problem(stored: StoredFile, item: dict[str, Any], card: ModelCard) -> str |
 
 
 def check_references(
-    items: list[dict[str, Any]], card: ModelCard, account_id: str, mock: Mock
+    items: list[dict[str, Any]],
+    card: ModelCard,
+    account_id: str,
+    find: Callable[[str, str], StoredFile | None],
+    *,
+    lenient: bool = False,
 ) -> None:
     """Raise validation_failed unless every reference item is usable by this account and model.
 
-    Strict mode (the default) wants the url of a file this account uploaded to
-    this mock; lenient mode also takes any https url.
+    ``find(account_id, file_id)`` returns a kept file of the account. Strict
+    mode (the default) wants the url of a file this account uploaded to this
+    mock; ``lenient`` mode also takes any https url.
     """
-    lenient = mock.config.references == "lenient"
     for index, item in enumerate(items):
         where = f"$.params.{REFERENCE_ITEMS}[{index}].url"
         file_id = file_id_of(item["url"])
-        stored = mock.file(file_id) if file_id else None
-        if stored is None or stored.account_id != account_id:
+        stored = find(account_id, file_id) if file_id else None
+        if stored is None:
             if lenient and item["url"].startswith("https://"):
                 continue
             raise ApiError(

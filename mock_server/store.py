@@ -59,6 +59,9 @@ class Store(Protocol):
     def task(self, task_id: str) -> Task | None:
         """Return a task, or None."""
 
+    def record_poll(self, task_id: str, now: float) -> Task | None:
+        """Count a poll of the task at ``now``, moving a task timed by polls on; return it."""
+
     def take_due(self, account_id: str, now: float) -> list[Task]:
         """Remove and return this account's unsettled tasks whose outcome is due by ``now``."""
 
@@ -164,6 +167,13 @@ class MemoryStore:
     def task(self, task_id: str) -> Task | None:
         """Return a task, or None."""
         return self._tasks.get(task_id)
+
+    def record_poll(self, task_id: str, now: float) -> Task | None:
+        """Count a poll of the task at ``now``, moving a task timed by polls on; return it."""
+        task = self._tasks.get(task_id)
+        if task is not None and task.polled(now):
+            heapq.heappush(self._due.setdefault(task.account_id, []), (task.finishes_at, task.id))
+        return task
 
     def take_due(self, account_id: str, now: float) -> list[Task]:
         """Remove and return this account's unsettled tasks whose outcome is due by ``now``."""

@@ -2,7 +2,7 @@
 
 A ``ServerBehaviour`` is plain data (how long the task queues and processes,
 how it ends, which transient errors come first) that ``apply(mock)`` turns into
-``mock.script(...)`` and ``mock.fault(...)``. Hypothesis draws them with
+``mock.control.script(...)`` and ``mock.control.fault(...)``. Hypothesis draws them with
 ``server_behaviours()`` and, when a client fails, shrinks them: towards no
 transient errors, zero waits, a success, and the smallest ``Retry-After``
 that still breaks the client.
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 from hypothesis import strategies as st
 
 from rivya_contract.mock_server.records import FAILURE_CODE
-from rivya_contract.schemas import contract
+from rivya_contract.schemas import contract, surface
 
 if TYPE_CHECKING:
     from rivya_contract.mock_server.mock import Mock
@@ -25,9 +25,9 @@ if TYPE_CHECKING:
 Endpoint = Literal["create", "poll"]
 Outcome = Literal["succeeded", "failed", "processing"]
 
+_OPERATIONS: dict[Endpoint, str] = {"create": "createGeneration", "poll": "getGeneration"}
 ENDPOINTS: dict[Endpoint, tuple[str, str]] = {
-    "create": ("POST", "/api/v1/generations"),
-    "poll": ("GET", "/api/v1/generations/{taskId}"),
+    name: (surface()[op_id].method, surface()[op_id].path) for name, op_id in _OPERATIONS.items()
 }
 """The method and route of each endpoint a transient error can hit."""
 
@@ -63,7 +63,7 @@ class Transient:
     def apply(self, mock: Mock) -> None:
         """Inject this error into ``mock``."""
         method, path = ENDPOINTS[self.endpoint]
-        mock.fault(
+        mock.control.fault(
             method=method,
             path=path,
             code=self.code,
@@ -103,7 +103,7 @@ class ServerBehaviour:
         account: str | None = None,
     ) -> None:
         """Script the next matching create and inject the transient errors into ``mock``."""
-        mock.script(
+        mock.control.script(
             model=model,
             prompt_contains=prompt_contains,
             client_request_id=client_request_id,

@@ -23,9 +23,9 @@ from typing import Any
 import httpx
 
 from rivya_contract.mock_server.auth import bearer_token
-from rivya_contract.schemas import contract
+from rivya_contract.schemas import contract, surface
 
-CREATE_PATH = "/api/v1/generations"
+CREATE_PATH = surface()["createGeneration"].path
 """Requests to a path ending in this, with method POST, reserve credits."""
 
 

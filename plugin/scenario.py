@@ -3,12 +3,12 @@
 Forms, which may be combined and stacked (class markers apply before function
 markers)::
 
-    @pytest.mark.rivya_scenario(outcome="failed", queued=2)          # one mock.script(...)
+    @pytest.mark.rivya_scenario(outcome="failed", queued=2)          # one mock.control.script(...)
     @pytest.mark.rivya_scenario(script=[{...}, {...}])               # several scripts
     @pytest.mark.rivya_scenario(fault={"method": "GET", "code": "rate_limited",
-                                       "retry_after": 3})            # mock.fault(...)
+                                       "retry_after": 3})            # mock.control.fault(...)
     @pytest.mark.rivya_scenario(behaviour)   # anything with apply(mock), e.g. a ServerBehaviour
-    @pytest.mark.rivya_scenario(lambda mock: mock.accounts.set_balance("acct_demo", 0))
+    @pytest.mark.rivya_scenario(lambda mock: mock.control.accounts.set_balance("acct_demo", 0))
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ MARKER = "rivya_scenario"
 
 MARKER_HELP = (
     "rivya_scenario(*behaviours, script=..., fault=..., **script_kwargs): preset the mock's "
-    "behaviour for this test: keyword arguments go to mock.script(...), fault= (a dict or a "
-    "list of dicts) to mock.fault(...), positional arguments are objects with apply(mock) or "
-    "callables taking the mock."
+    "behaviour for this test: keyword arguments are a script (mock.control.script), fault= "
+    "(a dict or a list of dicts) faults (mock.control.fault), positional arguments are objects "
+    "with apply(mock) or callables taking the mock."
 )
 
 
@@ -57,11 +57,11 @@ def apply_scenario(mock: Mock, *args: Any, **kwargs: Any) -> None:
     scripts = _specs(options.pop("script", None))
     faults = _specs(options.pop("fault", None))
     for spec in scripts:
-        mock.script(**spec)
+        mock.control.add_script(dict(spec))
     for spec in faults:
-        mock.fault(**spec)
+        mock.control.add_fault(dict(spec))
     if options:
-        mock.script(**options)
+        mock.control.add_script(options)
 
 
 def scenarios_of(node: pytest.Item | pytest.Collector) -> list[pytest.Mark]:

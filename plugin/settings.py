@@ -25,6 +25,19 @@ class Settings:
     """The live API key; empty when none is given."""
     max_credits: int
     """The hard credit budget against live; 0 lets no create through."""
+    max_credits_given: bool = False
+    """Whether ``--rivya-max-credits`` was given (the ini key counts against live only)."""
+
+    @property
+    def check_budget(self) -> int | None:
+        """Return the credits the contract suite's paid checks may reserve; None: no limit.
+
+        Against live the budget (0 unless given); against a mock, the budget if
+        one was given, else no limit.
+        """
+        if self.target == "live" or self.max_credits_given:
+            return self.max_credits
+        return None
 
     @property
     def live_allowed(self) -> bool:
@@ -55,13 +68,15 @@ def read_settings(config: pytest.Config) -> Settings:
         or ""
     )
     option = config.getoption("rivya_max_credits")
+    ini = config.getini("rivya_max_credits")
     if option is not None:
         max_credits = _int(str(option), "--rivya-max-credits")
     else:
-        max_credits = _int(str(config.getini("rivya_max_credits") or "0"), "rivya_max_credits")
+        max_credits = _int(str(ini or "0"), "rivya_max_credits")
     return Settings(
         target=cast("TargetName", target),
         base_url=str(base_url).rstrip("/"),
         api_key=str(api_key),
         max_credits=max_credits,
+        max_credits_given=option is not None,
     )

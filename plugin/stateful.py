@@ -47,11 +47,11 @@ from rivya_contract.plugin.invalid_requests import InvalidRequest, invalid_gener
 from rivya_contract.plugin.request_strategies import generation_requests
 from rivya_contract.plugin.targets import Target
 from rivya_contract.plugin.upload_strategies import UploadCase, reference_item, uploads
-from rivya_contract.schemas import contract
+from rivya_contract.schemas import contract, surface
 
-CREATE = "/api/v1/generations"
-FILES = "/api/v1/files"
-CREDITS = "/api/v1/credits"
+CREATE = surface()["createGeneration"].path
+FILES = surface()["uploadFile"].path
+CREDITS = surface()["getCredits"].path
 RANK = {"queued": 0, "processing": 1, "succeeded": 2, "failed": 2}
 TERMINAL = frozenset({"succeeded", "failed"})
 CREATED = frozenset({200, 201, 202})
@@ -163,8 +163,8 @@ class RivyaStateMachine(RuleBasedStateMachine):
         }
         if self.mock is None:
             return made_up
-        other = self.mock.accounts.create(credits=100)
-        key = self.mock.accounts.issue_key(other.id)
+        other = self.mock.control.accounts.create(credits=100)
+        key = self.mock.control.accounts.issue_key(other.id)
         headers = {"Authorization": f"Bearer {key}"}
         card = next(iter(contract().cards.values()))
         with self.target.client(authorized=False, headers=headers) as client:

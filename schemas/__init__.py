@@ -20,21 +20,27 @@ from rivya_contract.schemas.cards import (
 )
 from rivya_contract.schemas.contract import SCHEMA_DIR, Contract, contract, schema
 from rivya_contract.schemas.errors import FieldError, json_path
+from rivya_contract.schemas.surface import API_PREFIX, CONTROL_PREFIX, Operation, Surface
 
 __all__ = [
+    "API_PREFIX",
+    "CONTROL_PREFIX",
     "REFERENCE_ITEMS",
     "SCHEMA_DIR",
     "Contract",
     "FieldError",
     "KindPolicy",
     "ModelCard",
+    "Operation",
     "Surcharge",
+    "Surface",
     "UploadPolicy",
     "contract",
     "json_path",
     "model_card",
     "model_cards",
     "schema",
+    "surface",
     "validate",
     "validate_generation_request",
 ]
@@ -48,6 +54,11 @@ def model_cards() -> dict[str, ModelCard]:
 def model_card(model_id: str) -> ModelCard | None:
     """Return the card of ``model_id``, or None when no such public model exists."""
     return contract().cards.get(model_id)
+
+
+def surface() -> Surface:
+    """Return every operation the mock serves (``surface.json``)."""
+    return contract().surface
 
 
 def validate(name: str, instance: object) -> list[FieldError]:

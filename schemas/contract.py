@@ -16,6 +16,7 @@ from referencing.jsonschema import DRAFT202012
 
 from rivya_contract.schemas.cards import ModelCard, UploadPolicy
 from rivya_contract.schemas.errors import FieldError, _shown, field_errors
+from rivya_contract.schemas.surface import Surface
 
 SCHEMA_DIR = Path(__file__).parent
 """The folder holding the schema files and the model cards."""
@@ -45,10 +46,13 @@ class Contract:
     """The Files API's limits when no model is named."""
     error_status: Mapping[str, int]
     """The HTTP status of each documented error code."""
+    surface: Surface
+    """Every operation of the public API, its media URLs and the control API."""
     registry: Registry[Any]
     """Every schema, addressable by its ``urn:rivya:schema:`` id."""
     _validators: Mapping[str, Draft202012Validator]
     _envelope: Draft202012Validator
+    _control: Mapping[str, Draft202012Validator]
 
     def validator(self, name: str) -> Draft202012Validator:
         """Return the compiled validator of the schema called ``name``."""
@@ -57,6 +61,17 @@ class Contract:
     def validate(self, name: str, instance: object) -> list[FieldError]:
         """Validate ``instance`` against schema ``name``; return its errors, empty when valid."""
         return field_errors(self._validators[name].iter_errors(instance))
+
+    def control_validator(self, name: str) -> Draft202012Validator:
+        """Return the compiled validator of a control API shape (``control.schema.json``)."""
+        found = self._control.get(name)
+        if found is None:
+            raise KeyError(f"control.schema.json has no $defs/{name}")
+        return found
+
+    def status_of(self, code: str) -> int:
+        """Return the HTTP status of a documented or mock error code; 500 for any other."""
+        return self.error_status.get(code) or self.surface.mock_codes.get(code, 500)
 
     def validate_generation_request(
         self, body: object, *, ignore_unknown_params: bool = False
@@ -103,8 +118,8 @@ def _load_schemas() -> dict[str, dict[str, Any]]:
 
 
 def _error_status(error_schema: Mapping[str, Any]) -> dict[str, int]:
-    options = error_schema["properties"]["error"]["properties"]["code"]["oneOf"]
-    return {option["const"]: option["x-http-status"] for option in options}
+    codes = error_schema["properties"]["error"]["properties"]["code"]["x-codes"]
+    return {code: spec["status"] for code, spec in codes.items()}
 
 
 def _card_order(paths: Iterable[Path]) -> list[Path]:
@@ -133,14 +148,25 @@ def contract() -> Contract:
     validators = {
         name: Draft202012Validator(doc, registry=registry) for name, doc in schemas.items()
     }
+    surface_raw = _read(SCHEMA_DIR / "surface.json")
+    problems = field_errors(validators["surface"].iter_errors(surface_raw))
+    if problems:
+        raise ValueError(f"surface.json: {problems[0]}")
+    control_id = schemas["control"]["$id"]
+    control = {
+        name: Draft202012Validator({"$ref": f"{control_id}#/$defs/{name}"}, registry=registry)
+        for name in schemas["control"]["$defs"]
+    }
     return Contract(
         schemas=schemas,
         cards=cards,
         default_upload_policy=UploadPolicy.from_raw(defaults_raw),
         error_status=_error_status(schemas["error"]),
+        surface=Surface.from_raw(surface_raw),
         registry=registry,
         _validators=validators,
         _envelope=validators["generation-request"],
+        _control=control,
     )
 
 

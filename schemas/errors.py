@@ -59,6 +59,9 @@ def _type_phrase(expected: object) -> str:
 
 
 def _message(error: ValidationError) -> str:
+    stated = error.schema.get("x-error") if isinstance(error.schema, dict) else None
+    if isinstance(stated, str):
+        return stated
     kind = error.validator
     expected: Any = error.validator_value
     value: Any = error.instance
@@ -117,7 +120,8 @@ def _expand(error: ValidationError) -> list[FieldError]:
         return [
             FieldError(json_path([*parts, key]), "is required", kind="missing") for key in missing
         ]
-    if error.validator in ("oneOf", "anyOf") and error.context:
+    stated = isinstance(error.schema, dict) and "x-error" in error.schema
+    if error.validator in ("oneOf", "anyOf") and error.context and not stated:
         deepest = max(error.context, key=lambda e: len(e.absolute_path))
         return _expand(deepest)
     return [FieldError(json_path(parts), _message(error))]

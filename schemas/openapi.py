@@ -9,6 +9,7 @@ from typing import Any
 
 from rivya_contract.schemas.cards import REFERENCE_ITEMS
 from rivya_contract.schemas.contract import URN_PREFIX, Contract, contract
+from rivya_contract.schemas.surface import Operation
 
 API_SCHEMAS = (
     "generation-request",
@@ -22,10 +23,6 @@ API_SCHEMAS = (
     "error",
 )
 """The schema files published as OpenAPI components (the rest are internal)."""
-
-BASE_CODES = ("rate_limited", "public_api_disabled")
-AUTH_CODES = ("api_key_missing", "api_key_invalid", "api_key_revoked", "api_key_expired")
-SCOPE_CODES = (*AUTH_CODES, "api_scope_denied")
 
 EXAMPLE_PROMPT = "A clean editorial product image on a soft studio background"
 EXAMPLE_REFERENCE_URL = "https://cdn.example.com/reference-image.png"
@@ -126,37 +123,64 @@ def _ok(description: str, ref: str, status: int = 200) -> dict[str, Any]:
     }
 
 
-def _operation(
-    operation_id: str,
-    summary: str,
-    tag: str,
-    ok: dict[str, Any],
-    codes: Iterable[str],
-    c: Contract,
-    error_ref: str,
-    scope: str | None,
-) -> dict[str, Any]:
+def _operation(op: Operation, ok: dict[str, Any], c: Contract, error_ref: str) -> dict[str, Any]:
     operation: dict[str, Any] = {
-        "operationId": operation_id,
-        "summary": summary,
-        "tags": [tag],
-        "responses": {**ok, **_error_responses(codes, c, error_ref)},
+        "operationId": op.id,
+        "summary": op.summary,
+        "tags": [op.tag],
+        "responses": {**ok, **_error_responses(op.codes, c, error_ref)},
     }
-    if scope is None:
+    if op.scope is None:
         operation["security"] = []
     else:
-        operation["security"] = [{"bearerAuth": [scope]}]
-        operation["x-required-scope"] = scope
+        operation["security"] = [{"bearerAuth": [op.scope]}]
+        operation["x-required-scope"] = op.scope
+    parameters = [_path_param(name) for name in op.path_params]
+    parameters += [
+        {
+            "name": name,
+            "in": "header",
+            "required": False,
+            "schema": {"type": "string", "minLength": 1, "maxLength": spec.max_length},
+            "description": spec.description,
+        }
+        for name, spec in op.headers.items()
+    ]
+    if parameters:
+        operation["parameters"] = parameters
     return operation
 
 
-def _path_param(name: str, prefix: str) -> dict[str, Any]:
+PATH_PARAM_MAX_LENGTH = 256
+"""The longest path parameter (a task or file id) the document declares."""
+
+
+def _path_param(name: str) -> dict[str, Any]:
+    prefix = name.removesuffix("Id")
     return {
         "name": name,
         "in": "path",
         "required": True,
-        "schema": {"type": "string", "minLength": 1, "maxLength": 256},
+        "schema": {"type": "string", "minLength": 1, "maxLength": PATH_PARAM_MAX_LENGTH},
         "example": f"{prefix}_example",
+    }
+
+
+def _upload_body(op: Operation, c: Contract) -> dict[str, Any]:
+    properties: dict[str, Any] = {
+        "file": {"type": "string", "contentMediaType": "application/octet-stream"},
+        "kind": {"type": "string", "enum": ["image", "video", "audio"]},
+        "model": {"type": "string", "enum": sorted(c.cards)},
+    }
+    for name, limit in op.limits.items():
+        properties[name] = {"type": "string", "maxLength": limit}
+    return {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {"type": "object", "required": ["file", "kind"], "properties": properties}
+            }
+        },
     }
 
 
@@ -185,129 +209,30 @@ def build_openapi(
     ref = {name: f"#/components/schemas/{names[name]}" for name in API_SCHEMAS}
     err = ref["error"]
     examples = {key: {"value": value} for key, value in example_requests().items()}
-
-    create = _operation(
-        "createGeneration",
-        "Submit an asynchronous generation task; reserves its credits.",
-        "Generations",
-        _ok("The task, queued.", ref["task"], create_status),
-        (
-            "validation_failed",
-            *SCOPE_CODES,
-            "idempotency_conflict",
-            "insufficient_credits",
-            *BASE_CODES,
-        ),
-        c,
-        err,
-        "generations:create",
-    )
-    create["parameters"] = [
-        {
-            "name": "Idempotency-Key",
-            "in": "header",
-            "required": False,
-            "schema": {"type": "string", "minLength": 1, "maxLength": 255},
-            "description": "Replays the original task for the same request; 409 otherwise.",
-        }
-    ]
-    create["requestBody"] = {
-        "required": True,
-        "content": {"application/json": {"schema": {"oneOf": request_refs}, "examples": examples}},
-    }
-    poll = _operation(
-        "getGeneration",
-        "Poll one task until it is succeeded or failed.",
-        "Generations",
-        _ok("The task.", ref["task"]),
-        (*SCOPE_CODES, "not_found", *BASE_CODES),
-        c,
-        err,
-        "generations:read",
-    )
-    poll["parameters"] = [_path_param("taskId", "task")]
-    upload = _operation(
-        "uploadFile",
-        "Upload a reference file for params.referenceMediaItems.",
-        "Files",
-        _ok("The stored file.", ref["file"], upload_status),
-        ("validation_failed", *SCOPE_CODES, *BASE_CODES),
-        c,
-        err,
-        "files:create",
-    )
-    upload["requestBody"] = {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file", "kind"],
-                    "properties": {
-                        "file": {"type": "string", "contentMediaType": "application/octet-stream"},
-                        "kind": {"type": "string", "enum": ["image", "video", "audio"]},
-                        "model": {"type": "string", "enum": sorted(c.cards)},
-                        "client_request_id": {"type": "string", "maxLength": 128},
-                    },
+    statuses = {"create_status": create_status, "upload_status": upload_status}
+    paths: dict[str, Any] = {}
+    for op in c.surface.group("api"):
+        status = statuses.get(op.status_setting or "", op.status)
+        if op.response is None:
+            ok = {
+                str(status): {
+                    "description": op.summary,
+                    "content": {"application/json": {"schema": {"type": "object"}}},
                 }
             }
-        },
-    }
-    get_file = _operation(
-        "getFile",
-        "Read the metadata of an uploaded file.",
-        "Files",
-        _ok("The file.", ref["file"]),
-        (*SCOPE_CODES, "not_found", *BASE_CODES),
-        c,
-        err,
-        "files:read",
-    )
-    get_file["parameters"] = [_path_param("fileId", "file")]
-    credits = _operation(
-        "getCredits",
-        "Read the account's credit balance.",
-        "Credits",
-        _ok("The balance.", ref["credits"]),
-        (*SCOPE_CODES, *BASE_CODES),
-        c,
-        err,
-        "credits:read",
-    )
-    models = _operation(
-        "listModels",
-        "List the public models; no key needed.",
-        "Models",
-        _ok("The model list.", ref["model-list"]),
-        BASE_CODES,
-        c,
-        err,
-        None,
-    )
-    openapi_op = _operation(
-        "getOpenApi",
-        "This document; no key needed.",
-        "Contract",
-        {
-            "200": {
-                "description": "The OpenAPI document.",
-                "content": {"application/json": {"schema": {"type": "object"}}},
+        else:
+            ok = _ok(op.summary, ref[op.response], status)
+        operation = _operation(op, ok, c, err)
+        if op.body == "json":
+            operation["requestBody"] = {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": {"oneOf": request_refs}, "examples": examples}
+                },
             }
-        },
-        (),
-        c,
-        err,
-        None,
-    )
-    paths: dict[str, Any] = {
-        "/api/v1/models": {"get": models},
-        "/api/v1/generations": {"post": create},
-        "/api/v1/generations/{taskId}": {"get": poll},
-        "/api/v1/files": {"post": upload},
-        "/api/v1/files/{fileId}": {"get": get_file},
-        "/api/v1/credits": {"get": credits},
-        "/api/v1/openapi.json": {"get": openapi_op},
-    }
+        elif op.body == "upload":
+            operation["requestBody"] = _upload_body(op, c)
+        paths.setdefault(op.path, {})[op.method.lower()] = operation
     paths.update(extra_paths or {})
     tags = [
         {"name": "Generations", "description": "Create and poll asynchronous tasks."},

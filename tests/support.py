@@ -78,22 +78,22 @@ def add_account(mock: Mock, account_id: str, credits: int, **key: Any) -> str:
 
     ``key`` takes ``ApiKey`` fields (``scopes``, ``revoked``, ``expires_at``).
     """
-    mock.add_account(account_id, credits)
+    mock.backend.add_account(account_id, credits)
     secret = f"rvya_sk_test_{account_id}"
-    mock.store.add_key(ApiKey(secret, account_id, **key))
+    mock.backend.store.add_key(ApiKey(secret, account_id, **key))
     return secret
 
 
 def account(mock: Mock, account_id: str = DEMO_ACCOUNT) -> Account:
     """Return an account as stored, without settling anything."""
-    found = mock.store.account(account_id)
+    found = mock.backend.store.account(account_id)
     assert found is not None
     return found
 
 
 def ledger_ok(mock: Mock) -> bool:
     """Return whether every account's wallet invariant holds right now."""
-    return all(each.ledger_ok() for each in mock.store.accounts())
+    return all(each.ledger_ok() for each in mock.backend.store.accounts())
 
 
 def text_request(prompt: str = "A red fox in fresh snow", **params: str) -> dict[str, Any]:

@@ -84,7 +84,7 @@ def test_thousand_creates_sharing_a_hundred_idempotency_keys(frozen: Live) -> No
     replayed = Counter(reply.headers.get("idempotent-replayed") for reply in replies)
     assert replayed == {None: keys, "true": count - keys}
     assert live.credits() == live.mock.config.credits - keys * PRICE
-    account = live.mock.balance(DEMO_ACCOUNT)
+    account = live.mock.backend.balance(DEMO_ACCOUNT)
     assert account.reserved == keys * PRICE and account.ledger_ok()
 
 
@@ -108,14 +108,14 @@ def test_same_key_with_two_different_bodies_keeps_exactly_one(frozen: Live) -> N
                 assert reply.status == 409
                 check_envelope(reply.json(), reply.headers["x-request-id"], "idempotency_conflict")
     assert live.credits() == live.mock.config.credits - keys * PRICE
-    assert live.mock.balance(DEMO_ACCOUNT).ledger_ok()
+    assert live.mock.backend.balance(DEMO_ACCOUNT).ledger_ok()
 
 
 @pytest.mark.parametrize("key_count", [1, 5], ids=["one key", "five keys of one wallet"])
 def test_creates_racing_for_the_last_credits(key_count: int) -> None:
     start, racers = 10 * PRICE, 50
     with live_mock(MockConfig(virtual_clock=True, credits=start)) as live:
-        issued = [live.mock.accounts.issue_key(DEMO_ACCOUNT) for _ in range(1, key_count)]
+        issued = [live.mock.control.accounts.issue_key(DEMO_ACCOUNT) for _ in range(1, key_count)]
         secrets = [live.key, *issued]
         requests = [
             ({"model": MODEL, "prompt": f"racer {n}"}, {"Authorization": f"Bearer {secret}"})
@@ -131,7 +131,7 @@ def test_creates_racing_for_the_last_credits(key_count: int) -> None:
                 assert error["message"].endswith("the balance is 0.")
         assert len({task_of(reply)["id"] for reply in replies if reply.status == 202}) == 10
         assert live.credits() == 0
-        account = live.mock.balance(DEMO_ACCOUNT)
+        account = live.mock.backend.balance(DEMO_ACCOUNT)
         assert account.balance == 0 and account.reserved == start and account.ledger_ok()
         assert live.errors.take() == []
 
@@ -210,7 +210,7 @@ def test_polls_racing_state_transitions_never_go_backwards() -> None:
         assert all(balance >= 0 for balance in balances) and balances == sorted(balances)
         succeeded = sum(status == "succeeded" for status in final.values())
         assert live.credits() == config.credits - succeeded * PRICE
-        account = live.mock.balance(DEMO_ACCOUNT)
+        account = live.mock.backend.balance(DEMO_ACCOUNT)
         assert account.reserved == 0 and account.spent == succeeded * PRICE
         assert account.ledger_ok()
         assert live.errors.take() == []
@@ -219,8 +219,8 @@ def test_polls_racing_state_transitions_never_go_backwards() -> None:
 def test_two_wallets_racing_at_once_stay_separate() -> None:
     start, racers = 10 * PRICE, 50
     with live_mock(MockConfig(virtual_clock=True, credits=start)) as live:
-        other = live.mock.accounts.create("acct_racer", credits=start)
-        keys = {DEMO_ACCOUNT: live.key, other.id: live.mock.accounts.issue_key(other.id)}
+        other = live.mock.control.accounts.create("acct_racer", credits=start)
+        keys = {DEMO_ACCOUNT: live.key, other.id: live.mock.control.accounts.issue_key(other.id)}
         owners = [DEMO_ACCOUNT, other.id] * racers
         requests = [
             ({"model": MODEL, "prompt": f"racer {n}"}, {"Authorization": f"Bearer {keys[owner]}"})
@@ -232,6 +232,6 @@ def test_two_wallets_racing_at_once_stay_separate() -> None:
                 reply for reply, owner in zip(replies, owners, strict=True) if owner == account_id
             ]
             assert Counter(reply.status for reply in mine) == {202: 10, 402: racers - 10}
-            account = live.mock.balance(account_id)
+            account = live.mock.backend.balance(account_id)
             assert account.balance == 0 and account.reserved == start and account.ledger_ok()
         assert live.errors.take() == []

@@ -10,8 +10,9 @@ import pytest
 from openapi_spec_validator import validate as validate_spec
 
 from rivya_contract.mock_server import Mock, MockConfig
-from rivya_contract.mock_server.routes import CONTROL_ROUTES
-from rivya_contract.schemas import validate
+from rivya_contract.schemas import surface, validate
+
+CONTROL_ROUTES = surface().group("control")
 
 with warnings.catch_warnings():
     from starlette.exceptions import StarletteDeprecationWarning
@@ -38,9 +39,9 @@ def call(mock: Mock, method: str, path: str, body: Any = None, **headers: str) -
 @pytest.mark.parametrize(
     ("authorization", "code"),
     [
-        (None, "api_key_missing"),
-        ("Bearer wrong", "api_key_invalid"),
-        ("Basic x", "api_key_missing"),
+        (None, "mock_unauthorized"),
+        ("Bearer wrong", "mock_unauthorized"),
+        ("Basic x", "mock_unauthorized"),
     ],
 )
 def test_the_admin_token_is_required_when_set(
@@ -70,12 +71,15 @@ def test_the_control_api_is_absent_with_control_off(route: Any) -> None:
     reply = call(mock, route.method, concrete(route.path), Authorization=f"Bearer {ADMIN}")
     unknown = call(mock, route.method, "/__nothing__/here")
     assert (reply.status, reply.code) == (unknown.status, unknown.code) == (404, "not_found")
-    assert [entry.path for entry in mock.journal] == [concrete(route.path), "/__nothing__/here"]
+    assert [entry.path for entry in mock.control.journal] == [
+        concrete(route.path),
+        "/__nothing__/here",
+    ]
 
 
 def test_the_openapi_document_shows_the_control_api_only_when_served() -> None:
-    on = json.loads(Mock(MockConfig(admin_token=ADMIN)).openapi_bytes())
-    off = json.loads(Mock(MockConfig(control=False)).openapi_bytes())
+    on = json.loads(Mock(MockConfig(admin_token=ADMIN)).backend.document())
+    off = json.loads(Mock(MockConfig(control=False)).backend.document())
     validate_spec(on)
     validate_spec(off)
     operations = {
@@ -86,7 +90,7 @@ def test_the_openapi_document_shows_the_control_api_only_when_served() -> None:
     for route in CONTROL_ROUTES:
         operation = operations[(route.method, route.path)]
         assert operation["tags"] == ["Mock control"]
-        assert operation["operationId"] == route.name
+        assert operation["operationId"] == route.id
         assert operation["security"] == [{"mockAdmin": []}]
     assert "Mock control" in [tag["name"] for tag in on["tags"]]
     assert not [path for path in off["paths"] if path.startswith("/__mock__")]
@@ -162,20 +166,20 @@ def test_bad_control_requests_are_refused(path: str, body: Any, status: int) -> 
 def test_malformed_json_is_a_400() -> None:
     mock = Mock()
     reply = mock.api.handle("POST", "/__mock__/faults", body=b"{oops")
-    assert (reply.status, reply.code) == (400, "validation_failed")
+    assert (reply.status, reply.code) == (400, "mock_request_invalid")
 
 
 def test_python_accounts_helper() -> None:
     mock = Mock()
-    account = mock.accounts.create(credits=50)
-    key = mock.accounts.issue_key(account.id, scopes={"credits:read"})
-    mock.accounts.set_balance(account.id, 8)
+    account = mock.control.accounts.create(credits=50)
+    key = mock.control.accounts.issue_key(account.id, scopes={"credits:read"})
+    mock.control.accounts.set_balance(account.id, 8)
     reply = mock.api.handle("GET", "/api/v1/credits", headers={"Authorization": f"Bearer {key}"})
     assert json.loads(reply.body) == {"current_credits": 8}
-    assert mock.accounts.get(account.id).ledger_ok()
+    assert mock.control.accounts.get(account.id).ledger_ok()
     with pytest.raises(KeyError):
-        mock.accounts.get("acct_nobody")
+        mock.control.accounts.get("acct_nobody")
     with pytest.raises(ValueError):
-        mock.accounts.set_balance(account.id, -1)
+        mock.control.accounts.set_balance(account.id, -1)
     with pytest.raises(ValueError):
-        mock.accounts.issue_key(account.id, scopes={"everything"})
+        mock.control.accounts.issue_key(account.id, scopes={"everything"})

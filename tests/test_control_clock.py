@@ -48,7 +48,7 @@ def control(mock: Mock, method: str, path: str, body: Any = None) -> Any:
 
 
 def script_by_python(mock: Mock) -> dict[str, str]:
-    mock.script(model="grok-imagine", queued=5, processing=55)
+    mock.control.script(model="grok-imagine", queued=5, processing=55)
     return {}
 
 
@@ -90,7 +90,7 @@ def test_a_sixty_second_job_runs_on_the_virtual_clock(scripter: str, advancer: s
     done = poll(mock, task["id"])
     assert done["final_credits"] == done["reserved_credits"] > 0
     assert done["result"]["primary_url"] == done["result"]["urls"][0]
-    assert mock.balance().balance == mock.config.credits - done["final_credits"]
+    assert mock.backend.balance().balance == mock.config.credits - done["final_credits"]
     assert time.monotonic() - started < 1.0
 
 
@@ -120,7 +120,7 @@ def test_the_clock_moves_to_a_given_time_but_never_back() -> None:
     ):
         reply = mock.api.handle("POST", "/__mock__/clock", body=json.dumps(bad).encode())
         assert reply.status == 400, bad
-        assert json.loads(reply.body)["error"]["code"] == "validation_failed"
+        assert json.loads(reply.body)["error"]["code"] == "mock_request_invalid"
     assert mock.clock.now() == pytest.approx(target)
 
 
@@ -138,7 +138,7 @@ def test_the_system_clock_advances_by_an_offset() -> None:
 
 def test_a_mock_on_real_time_can_skip_ahead() -> None:
     mock = Mock()
-    mock.script(queued=30, processing=30)
+    mock.control.script(queued=30, processing=30)
     task = create(mock)
     assert poll(mock, task["id"])["status"] == "queued"
     mock.clock.advance(31)
@@ -158,7 +158,7 @@ def test_the_virtual_clock_refuses_to_go_back() -> None:
 
 def test_expiring_keys_follow_the_clock() -> None:
     mock = Mock(MockConfig(virtual_clock=True))
-    key = mock.accounts.issue_key("acct_demo", expires_in=60)
+    key = mock.control.accounts.issue_key("acct_demo", expires_in=60)
     auth = {"Authorization": f"Bearer {key}"}
     assert mock.api.handle("GET", "/api/v1/credits", headers=auth).status == 200
     mock.clock.advance(60)

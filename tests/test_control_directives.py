@@ -8,8 +8,9 @@ import math
 import pytest
 
 from rivya_contract.mock_server import Mock, MockConfig
-from rivya_contract.mock_server.directives import DirectiveError, Effects, parse
+from rivya_contract.mock_server.directives import DirectiveError, parse
 from rivya_contract.mock_server.lifecycle import Plan
+from rivya_contract.mock_server.specs import Effects
 
 
 @pytest.mark.parametrize(
@@ -26,7 +27,7 @@ from rivya_contract.mock_server.lifecycle import Plan
     ],
 )
 def test_answer_directives(header: str, expected: Effects) -> None:
-    assert parse(header, creates_task=False) == expected
+    assert parse(header, creates_task=False).effects == expected
 
 
 @pytest.mark.parametrize(
@@ -39,13 +40,17 @@ def test_answer_directives(header: str, expected: Effects) -> None:
         ("queued=2s; processing=58s", Plan(2.0, 58.0, "succeeded")),
         ("processing=forever", Plan(0.0, math.inf, "succeeded")),
         ("queued=forever", Plan(math.inf, 0.0, "succeeded")),
-        ("after=1m; delay=10ms", Plan(0.0, 60.0, "succeeded")),
+        ("after=1m", Plan(0.0, 60.0, "succeeded")),
+        (
+            "queued_polls=2; processing-polls=3",
+            Plan(0.0, 0.0, "succeeded", queued_polls=2, processing_polls=3, by_polls=True),
+        ),
     ],
 )
 def test_task_directives(header: str, plan: Plan) -> None:
-    effects = parse(header, creates_task=True)
-    assert effects.plan == plan
-    assert not effects.answers
+    found = parse(header, creates_task=True)
+    assert found.plan == plan
+    assert found.effects is None
 
 
 @pytest.mark.parametrize(
@@ -63,13 +68,13 @@ def test_task_directives(header: str, plan: Plan) -> None:
         ("delay=1h", "delay=1h"),
         ("delay=301s", "delay=301s"),
         ("delay=-1s", "delay=-1s"),
-        ("retry-after=3", "'retry-after'"),
-        ("status=rate_limited; retry-after=soon", "retry-after=soon"),
+        ("retry-after=3", "retry_after goes with a code or a status"),
+        ("status=rate_limited; retry-after=soon", "retry_after=soon"),
         ("message=hi", "'message'"),
         ("fail; succeed", "'fail'"),
         ("fail=", "'fail'"),
         ("fail=Not-A-Code", "fail=Not-A-Code"),
-        ("fail; processing=forever", "processing=forever"),
+        ("fail; processing=forever", "cannot fail"),
         ("after=3s; processing=3s", "'after'"),
         ("processing=later", "processing=later"),
         ("status=not_found; fail", "'fail'"),
@@ -99,15 +104,15 @@ def test_a_bad_header_is_a_400_naming_it_and_nothing_else_happens() -> None:
     headers = {**auth(mock, "fial=generation_failed"), "Content-Type": "application/json"}
     body = json.dumps({"model": "grok-imagine", "prompt": "a fox"}).encode()
     reply = mock.api.handle("POST", "/api/v1/generations", headers=headers, body=body)
-    assert (reply.status, reply.code) == (400, "validation_failed")
+    assert (reply.status, reply.code) == (400, "mock_request_invalid")
     assert "'fial'" in json.loads(reply.body)["error"]["message"]
-    assert mock.balance().reserved == 0
+    assert mock.backend.balance().reserved == 0
 
 
 def test_task_directives_on_a_poll_are_a_400() -> None:
     mock = Mock()
     reply = mock.api.handle("GET", "/api/v1/credits", headers=auth(mock, "fail"))
-    assert (reply.status, reply.code) == (400, "validation_failed")
+    assert (reply.status, reply.code) == (400, "mock_request_invalid")
 
 
 def test_delay_and_drop_go_on_the_real_answer() -> None:

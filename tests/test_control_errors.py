@@ -53,8 +53,8 @@ def by_header(mock: Mock, send: Send, spec: dict[str, Any]) -> dict[str, str]:
 
 
 def by_python(mock: Mock, send: Send, spec: dict[str, Any]) -> dict[str, str]:
-    """Register the fault with mock.fault(...)."""
-    mock.fault(**spec)
+    """Register the fault with mock.control.fault(...)."""
+    mock.control.fault(**spec)
     return {}
 
 
@@ -89,7 +89,7 @@ def test_every_documented_code_on_demand(code: str, inject: Inject, send: Send) 
     assert payload["error"]["code"] == code
     assert payload["error"]["requestId"] == response.headers["x-request-id"]
     assert response.headers.get("retry-after") == RETRY_AFTER_DEFAULTS.get(code)
-    entry = mock.journal[-1]
+    entry = mock.control.journal[-1]
     assert (entry.status, entry.code) == (response.status_code, code)
 
 
@@ -121,20 +121,20 @@ def test_bare_server_errors(status: int, retry_after: int | None, inject: Inject
 
 def test_faults_are_consumed_n_times_then_the_request_is_answered() -> None:
     mock = Mock()
-    fault = mock.fault(method="GET", path="/api/v1/credits", code="rate_limited", times=2)
+    fault = mock.control.fault(method="GET", path="/api/v1/credits", code="rate_limited", times=2)
     statuses = [via_core(mock, "GET", "/api/v1/credits", auth(mock)).status_code for _ in range(3)]
     assert statuses == [429, 429, 200]
     assert (fault.used, fault.remaining) == (2, 0)
-    assert mock.scenario.faults == []
+    assert mock.control.faults == []
 
 
 def test_faults_match_method_path_template_and_account() -> None:
     mock = Mock()
-    other = mock.accounts.create("acct_other", credits=5)
-    other_key = mock.accounts.issue_key(other.id)
-    mock.fault(path="/api/v1/generations/{taskId}", code="not_found", times=None)
-    mock.fault(account=other.id, code="api_key_revoked", times=None)
-    mock.fault(method="DELETE", code="validation_failed", times=None)
+    other = mock.control.accounts.create("acct_other", credits=5)
+    other_key = mock.control.accounts.issue_key(other.id)
+    mock.control.fault(path="/api/v1/generations/{taskId}", code="not_found", times=None)
+    mock.control.fault(account=other.id, code="api_key_revoked", times=None)
+    mock.control.fault(method="DELETE", code="validation_failed", times=None)
     assert via_core(mock, "GET", "/api/v1/generations/task_x", auth(mock)).status_code == 404
     assert via_core(mock, "GET", "/api/v1/credits", auth(mock)).status_code == 200
     other_auth = {"Authorization": f"Bearer {other_key}"}
@@ -144,23 +144,23 @@ def test_faults_match_method_path_template_and_account() -> None:
 
 def test_a_fault_never_touches_the_control_api() -> None:
     mock = Mock()
-    mock.fault(code="public_api_disabled", times=None)
+    mock.control.fault(code="public_api_disabled", times=None)
     assert mock.api.handle("GET", "/__mock__/clock").status == 200
     assert mock.api.handle("GET", "/api/v1/models").status == 503
 
 
 def test_the_header_overrides_a_fault_for_its_request() -> None:
     mock = Mock()
-    mock.fault(code="rate_limited")
+    mock.control.fault(code="rate_limited")
     headers = {**auth(mock), "X-Rivya-Mock": "status=insufficient_credits"}
     response = via_core(mock, "GET", "/api/v1/credits", headers)
     assert response.json()["error"]["code"] == "insufficient_credits"
-    assert mock.scenario.faults == []
+    assert mock.control.faults == []
 
 
 def test_an_injected_message_is_used() -> None:
     mock = Mock()
-    mock.fault(code="validation_failed", message="prompt: too spicy")
+    mock.control.fault(code="validation_failed", message="prompt: too spicy")
     headers = {**auth(mock), "X-Rivya-Mock": "status=not_found; message=gone fishing"}
     first = via_core(mock, "GET", "/api/v1/credits", auth(mock)).json()
     second = via_core(mock, "GET", "/api/v1/credits", headers).json()
@@ -185,16 +185,16 @@ def test_an_injected_message_is_used() -> None:
 def test_bad_faults_are_refused(spec: dict[str, Any]) -> None:
     mock = Mock()
     with pytest.raises(ValueError):
-        mock.fault(**spec)
+        mock.control.fault(**spec)
     reply = mock.api.handle("POST", "/__mock__/faults", body=json.dumps(spec).encode())
     assert reply.status == 400
-    assert json.loads(reply.body)["error"]["code"] == "validation_failed"
-    assert mock.scenario.faults == []
+    assert json.loads(reply.body)["error"]["code"] == "mock_request_invalid"
+    assert mock.control.faults == []
 
 
 def test_task_failure_codes_by_script_and_by_header() -> None:
     mock = Mock(MockConfig(virtual_clock=True))
-    mock.script(outcome="failed", code="content_policy_violation", message="no")
+    mock.control.script(outcome="failed", code="content_policy_violation", message="no")
     body = json.dumps({"model": "grok-imagine", "prompt": "a fox"}).encode()
     headers = {**auth(mock), "Content-Type": "application/json"}
     scripted = mock.api.handle("POST", "/api/v1/generations", headers=headers, body=body)
@@ -213,4 +213,4 @@ def test_task_failure_codes_by_script_and_by_header() -> None:
         {"code": "content_policy_violation", "message": "no"},
         {"code": "upstream_timeout", "message": "slow"},
     ]
-    assert mock.balance().balance == mock.config.credits
+    assert mock.backend.balance().balance == mock.config.credits

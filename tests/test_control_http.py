@@ -36,12 +36,12 @@ def test_a_dropped_connection_is_a_transport_error_after_the_work_is_done(
     headers = {"Idempotency-Key": "retry-me", "X-Rivya-Mock": "drop"}
     with pytest.raises(httpx.TransportError):
         client.post("/api/v1/generations", json=BODY, headers=headers)
-    (entry,) = server.mock.journal
+    (entry,) = server.mock.control.journal
     assert (entry.status, entry.idempotency_key) == (202, "retry-me")
     retried = client.post("/api/v1/generations", json=BODY, headers={"Idempotency-Key": "retry-me"})
     assert retried.status_code == 202
     assert retried.headers["Idempotent-Replayed"] == "true"
-    assert server.mock.balance().reserved == retried.json()["reserved_credits"]
+    assert server.mock.backend.balance().reserved == retried.json()["reserved_credits"]
 
 
 def test_a_dropped_fault_through_the_control_api(client: httpx.Client) -> None:
@@ -63,7 +63,7 @@ def test_added_latency_is_real_time(client: httpx.Client) -> None:
 
 def test_the_control_api_over_http_needs_the_admin_token(client: httpx.Client) -> None:
     refused = client.get("/__mock__/clock")
-    assert (refused.status_code, refused.json()["error"]["code"]) == (401, "api_key_invalid")
+    assert (refused.status_code, refused.json()["error"]["code"]) == (401, "mock_unauthorized")
     admin = {"Authorization": f"Bearer {ADMIN}"}
     before = client.get("/__mock__/clock", headers=admin).json()
     after = client.post("/__mock__/clock", json={"advance": 30}, headers=admin).json()

@@ -29,7 +29,7 @@ def create(mock: Mock, **headers: str) -> None:
 def test_an_entry_shows_what_the_client_sent_and_got() -> None:
     mock = Mock()
     create(mock, **{"Idempotency-Key": "idem-1"})
-    (entry,) = mock.journal
+    (entry,) = mock.control.journal
     assert (entry.method, entry.path, entry.status, entry.code) == (
         "POST",
         "/api/v1/generations",
@@ -47,7 +47,7 @@ def test_the_key_is_never_shown() -> None:
     mock = Mock(MockConfig(admin_token="adm1n-token"))
     create(mock, **{"X-Forwarded-Note": "token adm1n-token"})
     mock.api.handle("GET", "/api/v1/credits", headers={"Authorization": "rvya_sk_bare"})
-    shown = [entry.to_json() for entry in mock.journal]
+    shown = [entry.to_json() for entry in mock.control.journal]
     text = json.dumps(shown)
     assert mock.config.api_key not in text
     assert "adm1n-token" not in text
@@ -74,26 +74,26 @@ def test_refused_requests_are_recorded_with_their_code() -> None:
     mock = Mock()
     mock.api.handle("GET", "/api/v1/credits")
     mock.api.handle("GET", "/nowhere")
-    assert [(e.status, e.code) for e in mock.journal] == [
+    assert [(e.status, e.code) for e in mock.control.journal] == [
         (401, "api_key_missing"),
         (404, "not_found"),
     ]
-    assert mock.journal[0].json is None and mock.journal[0].body == b""
+    assert mock.control.journal[0].json is None and mock.control.journal[0].body == b""
 
 
 def test_the_journal_keeps_only_the_most_recent() -> None:
     mock = Mock(MockConfig(journal_size=3))
     for n in range(5):
         mock.api.handle("GET", f"/api/v1/generations/task_{n}")
-    assert len(mock.journal) == 3
-    assert [entry.path[-1] for entry in mock.journal] == ["2", "3", "4"]
+    assert len(mock.control.journal) == 3
+    assert [entry.path[-1] for entry in mock.control.journal] == ["2", "3", "4"]
 
 
 def test_control_requests_are_not_recorded() -> None:
     mock = Mock()
     mock.api.handle("GET", "/__mock__/clock")
     mock.api.handle("GET", "/__mock__/journal")
-    assert len(mock.journal) == 0
+    assert len(mock.control.journal) == 0
 
 
 def test_a_body_that_is_not_json_reads_as_none() -> None:
@@ -104,7 +104,7 @@ def test_a_body_that_is_not_json_reads_as_none() -> None:
         headers={"Authorization": f"Bearer {mock.config.api_key}"},
         body=b"{not json",
     )
-    (entry,) = mock.journal
+    (entry,) = mock.control.journal
     assert (entry.body, entry.json, entry.code) == (b"{not json", None, "validation_failed")
 
 
@@ -140,7 +140,7 @@ def test_the_control_api_reads_and_filters_the_journal() -> None:
 def test_bad_journal_filters_are_refused(query: str) -> None:
     mock = Mock()
     reply = mock.api.handle("GET", "/__mock__/journal", query=query)
-    assert (reply.status, reply.code) == (400, "validation_failed")
+    assert (reply.status, reply.code) == (400, "mock_request_invalid")
 
 
 def test_the_journal_can_be_cleared() -> None:
@@ -148,4 +148,4 @@ def test_the_journal_can_be_cleared() -> None:
     mock.api.handle("GET", "/api/v1/models")
     reply = mock.api.handle("DELETE", "/__mock__/journal")
     assert json.loads(reply.body) == {"deleted": 1}
-    assert len(mock.journal) == 0
+    assert len(mock.control.journal) == 0

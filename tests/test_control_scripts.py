@@ -35,18 +35,18 @@ def create(mock: Mock, key: str | None = None, **fields: Any) -> str:
 
 def status(mock: Mock, task_id: str) -> str:
     """Return the task's status now; an unscripted new task is queued (the card's timing)."""
-    task = mock.store.task(task_id)
+    task = mock.backend.store.task(task_id)
     assert task is not None
     return task.status_at(mock.clock.now())
 
 
 def test_the_default_outcome_is_immediate_success_at_the_first_poll() -> None:
     mock = mock_with_clock()
-    script = mock.script()
+    script = mock.control.script()
     task_id = create(mock)
     assert status(mock, task_id) == "succeeded"
     assert (script.used, script.remaining) == (1, 0)
-    assert mock.scenario.scripts == []
+    assert mock.control.scripts == []
 
 
 @pytest.mark.parametrize(
@@ -69,45 +69,45 @@ def test_scripts_match_every_given_field(
     match: dict[str, Any], fields: dict[str, Any], hit: bool
 ) -> None:
     mock = mock_with_clock()
-    mock.script(outcome="processing", **match)
+    mock.control.script(outcome="processing", **match)
     task_id = create(mock, **fields)
     mock.clock.advance(3600)
     assert status(mock, task_id) == ("processing" if hit else "succeeded")
-    assert len(mock.scenario.scripts) == (0 if hit else 1)
+    assert len(mock.control.scripts) == (0 if hit else 1)
 
 
 def test_scripts_match_by_account_of_the_key() -> None:
     mock = mock_with_clock()
-    other = mock.accounts.create("acct_other", credits=100)
-    key = mock.accounts.issue_key(other.id)
-    mock.script(account=other.id, outcome="failed")
+    other = mock.control.accounts.create("acct_other", credits=100)
+    key = mock.control.accounts.issue_key(other.id)
+    mock.control.script(account=other.id, outcome="failed")
     mine = create(mock)
     theirs = create(mock, key=key)
     assert (status(mock, mine), status(mock, theirs)) == ("queued", "failed")
-    assert mock.accounts.get(other.id).balance == 100
+    assert mock.control.accounts.get(other.id).balance == 100
 
 
 def test_the_first_registered_match_wins_and_each_is_consumed_its_times() -> None:
     mock = mock_with_clock()
-    mock.script(prompt_contains="fox", outcome="failed", times=2)
-    mock.script(prompt_contains="fox", outcome="processing")
+    mock.control.script(prompt_contains="fox", outcome="failed", times=2)
+    mock.control.script(prompt_contains="fox", outcome="processing")
     outcomes = [status(mock, create(mock)) for _ in range(4)]
     assert outcomes == ["failed", "failed", "processing", "queued"]
 
 
 def test_a_script_without_a_limit_stays_until_removed() -> None:
     mock = mock_with_clock()
-    script = mock.script(outcome="failed", times=None)
+    script = mock.control.script(outcome="failed", times=None)
     assert [status(mock, create(mock)) for _ in range(3)] == ["failed"] * 3
     assert script.remaining is None and script.used == 3
-    assert mock.scenario.remove(script.id) is True
-    assert mock.scenario.remove(script.id) is False
+    assert mock.control.remove(script.id) is True
+    assert mock.control.remove(script.id) is False
     assert status(mock, create(mock)) == "queued"
 
 
 def test_a_task_can_fail_straight_from_queued() -> None:
     mock = mock_with_clock()
-    mock.script(outcome="failed", queued=10, processing=0)
+    mock.control.script(outcome="failed", queued=10, processing=0)
     task_id = create(mock)
     seen = [status(mock, task_id)]
     mock.clock.advance(10)
@@ -117,17 +117,17 @@ def test_a_task_can_fail_straight_from_queued() -> None:
 
 def test_processing_for_ever_keeps_the_reservation() -> None:
     mock = mock_with_clock()
-    mock.script(outcome="processing", queued=1)
+    mock.control.script(outcome="processing", queued=1)
     task_id = create(mock)
     mock.clock.advance(10**6)
     assert status(mock, task_id) == "processing"
-    account = mock.balance()
+    account = mock.backend.balance()
     assert account.reserved > 0 and account.ledger_ok()
 
 
 def test_an_idempotent_replay_does_not_consume_a_script() -> None:
     mock = mock_with_clock()
-    mock.script(outcome="failed", times=2)
+    mock.control.script(outcome="failed", times=2)
     body = json.dumps({"model": "grok-imagine", "prompt": PROMPT}).encode()
     headers = {
         "Authorization": f"Bearer {mock.config.api_key}",
@@ -136,7 +136,7 @@ def test_an_idempotent_replay_does_not_consume_a_script() -> None:
     }
     for _ in range(3):
         mock.api.handle("POST", "/api/v1/generations", headers=headers, body=body)
-    assert mock.scenario.scripts[0].used == 1
+    assert mock.control.scripts[0].used == 1
 
 
 @pytest.mark.parametrize(
@@ -153,11 +153,11 @@ def test_an_idempotent_replay_does_not_consume_a_script() -> None:
 def test_bad_scripts_are_refused(spec: dict[str, Any]) -> None:
     mock = mock_with_clock()
     with pytest.raises(ValueError):
-        mock.script(**spec)
+        mock.control.script(**spec)
     if spec.get("processing") != float("inf"):
         reply = mock.api.handle("POST", "/__mock__/scripts", body=json.dumps(spec).encode())
-        assert (reply.status, reply.code) == (400, "validation_failed")
-    assert mock.scenario.scripts == []
+        assert (reply.status, reply.code) == (400, "mock_request_invalid")
+    assert mock.control.scripts == []
 
 
 def test_the_control_api_adds_lists_and_removes_scripts() -> None:
@@ -176,29 +176,29 @@ def test_the_control_api_adds_lists_and_removes_scripts() -> None:
     removed = mock.api.handle("DELETE", "/__mock__/scripts/" + shown["id"])
     assert removed.status == 200
     assert mock.api.handle("DELETE", "/__mock__/scripts/" + shown["id"]).status == 404
-    mock.script(times=None)
-    mock.script(outcome="failed")
+    mock.control.script(times=None)
+    mock.control.script(outcome="failed")
     cleared = json.loads(mock.api.handle("DELETE", "/__mock__/scripts").body)
     assert cleared == {"deleted": 2}
-    assert mock.scenario.scripts == []
+    assert mock.control.scripts == []
 
 
 def test_reset_forgets_scripts_faults_and_the_journal() -> None:
     mock = mock_with_clock()
-    mock.script(times=None)
-    mock.fault(code="not_found", times=None)
+    mock.control.script(times=None)
+    mock.control.fault(code="not_found", times=None)
     mock.api.handle("GET", "/api/v1/models")
     assert mock.api.handle("POST", "/__mock__/reset").status == 200
-    assert (mock.scenario.scripts, mock.scenario.faults, len(mock.journal)) == ([], [], 0)
+    assert (mock.control.scripts, mock.control.faults, len(mock.control.journal)) == ([], [], 0)
     assert mock.api.handle("GET", "/api/v1/models").status == 200
 
 
 def test_concurrent_creates_consume_a_script_exactly_its_times() -> None:
     mock = Mock(MockConfig(virtual_clock=True, credits=10_000, journal_size=10_000))
-    mock.script(outcome="failed", times=50)
+    mock.control.script(outcome="failed", times=50)
     with ThreadPoolExecutor(max_workers=4) as pool:
         task_ids = list(pool.map(lambda _: create(mock), range(200)))
     outcomes = [status(mock, task_id) for task_id in task_ids]
     assert outcomes.count("failed") == 50
-    assert len(mock.journal) == 200
-    assert mock.scenario.scripts == []
+    assert len(mock.control.journal) == 200
+    assert mock.control.scripts == []

@@ -19,7 +19,7 @@ def test_a_failing_handler_answers_internal_error(
     def broken(*args: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(mock.store, "account", broken)
+    monkeypatch.setattr(mock.backend.store, "account", broken)
     with caplog.at_level(logging.ERROR, logger="rivya_contract.mock_server"):
         reply = mock.api.handle(
             "GET", "/api/v1/credits", headers={"Authorization": f"Bearer {mock.config.api_key}"}
@@ -39,7 +39,7 @@ def test_a_failing_check_before_the_body_answers_internal_error(
     def broken(*args: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(mock.store, "key", broken)
+    monkeypatch.setattr(mock.backend.store, "key", broken)
     reply = mock.api.handle(
         "GET", "/api/v1/credits", headers={"Authorization": f"Bearer {mock.config.api_key}"}
     )
@@ -56,14 +56,14 @@ def test_journal_keeps_a_bounded_part_of_large_bodies() -> None:
     body = b'{"prompt": "' + b"x" * (MAX_BODY_BYTES * 4) + b'"}'
     headers = {"Authorization": f"Bearer {mock.config.api_key}", "Content-Type": "application/json"}
     mock.api.handle("POST", "/api/v1/generations", headers=headers, body=body)
-    entry = mock.journal[-1]
+    entry = mock.control.journal[-1]
     assert entry.body_truncated is True
     assert len(entry.body) == MAX_BODY_BYTES
     assert entry.json is None
     small = b'{"model": "grok-imagine", "prompt": "a fox"}'
     mock.api.handle("POST", "/api/v1/generations", headers=headers, body=small)
-    assert mock.journal[-1].body_truncated is False
-    assert mock.journal[-1].json == {"model": "grok-imagine", "prompt": "a fox"}
+    assert mock.control.journal[-1].body_truncated is False
+    assert mock.control.journal[-1].json == {"model": "grok-imagine", "prompt": "a fox"}
 
 
 @pytest.mark.parametrize("name", ["idempotency_ttl", "task_ttl"])

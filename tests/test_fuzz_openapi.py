@@ -31,9 +31,8 @@ from schemathesis.specs.openapi.checks import (
 from support import API
 
 from rivya_contract.mock_server.config import MockConfig
-from rivya_contract.mock_server.mock import Mock
 from rivya_contract.mock_server.openapi import served_document
-from rivya_contract.mock_server.routes import CONTROL_PREFIX
+from rivya_contract.schemas import CONTROL_PREFIX
 from rivya_contract.schemas.openapi import build_openapi
 
 MAX_EXAMPLES = 25
@@ -54,7 +53,7 @@ CONTRACT = build_openapi(create_status=CONFIG.create_status, upload_status=CONFI
 schema = schemathesis.openapi.from_dict(CONTRACT)
 CONTROL_CONFIG = MockConfig(virtual_clock=True)
 """The mock whose control API (documented in the same served document) is fuzzed."""
-control_schema = schemathesis.openapi.from_dict(served_document(Mock(CONTROL_CONFIG))).include(
+control_schema = schemathesis.openapi.from_dict(served_document(CONTROL_CONFIG)).include(
     path_regex=f"^{CONTROL_PREFIX}/"
 )
 

@@ -186,8 +186,8 @@ def test_another_accounts_task_and_file_are_not_found(live: Live) -> None:
     )
     assert upload.status_code == 201, upload.text
     stored = upload.json()
-    other = live.mock.accounts.create("acct_other", credits=100)
-    key = live.mock.accounts.issue_key(other.id)
+    other = live.mock.control.accounts.create("acct_other", credits=100)
+    key = live.mock.control.accounts.issue_key(other.id)
     for path in (task_id, task_id + "%2f..", "..%2f" + task_id, "%2e%2e%2f" + task_id):
         reply = get(live, f"{API}/generations/{path}", f"Bearer {key}")
         assert_raw_error(reply, "not_found", 404)
@@ -202,7 +202,7 @@ def test_another_accounts_task_and_file_are_not_found(live: Live) -> None:
     )
     error = error_of(response, "validation_failed", 400)
     assert error["message"].startswith("$.params.referenceMediaItems[0].url")
-    assert live.mock.accounts.get(other.id).balance == 100
+    assert live.mock.control.accounts.get(other.id).balance == 100
     assert_still_serving(live, START - PRICE)
 
 

@@ -144,8 +144,9 @@ CORPUS: list[tuple[str, Any, bool]] = [
     (
         "error",
         {"error": {"code": "generation_failed", "message": "m", "requestId": "req_1"}},
-        False,
+        True,  # an error code the envelope does not list is compatible (the version policy)
     ),
+    ("error", {"error": {"code": "Rate Limited", "message": "m", "requestId": "req_1"}}, False),
     ("error", {"error": _without(ERROR["error"], "requestId")}, False),
     ("error", {"error": {**ERROR["error"], "requestId": "abc"}}, False),
     ("error", {"error": {**ERROR["error"], "status": 429}}, False),

@@ -30,7 +30,7 @@ def _budgeted(
 
 
 def _creates(mock: Mock) -> int:
-    return sum(1 for entry in mock.journal if entry.method == "POST")
+    return sum(1 for entry in mock.control.journal if entry.method == "POST")
 
 
 def test_creates_pass_until_the_next_one_would_exceed_the_budget() -> None:
@@ -79,7 +79,7 @@ def test_an_idempotent_replay_is_not_counted_twice() -> None:
 
 def test_an_error_answer_frees_what_was_held() -> None:
     mock, target = _budgeted(IMAGE.price(None))
-    mock.fault(method="POST", code="rate_limited")
+    mock.control.fault(method="POST", code="rate_limited")
     with target.client() as http:
         assert http.post("/api/v1/generations", json=IMAGE_BODY).status_code == 429
         assert http.post("/api/v1/generations", json=IMAGE_BODY).status_code == 202
@@ -89,7 +89,7 @@ def test_an_error_answer_frees_what_was_held() -> None:
 
 def test_a_create_that_never_got_an_answer_counts_as_spent() -> None:
     mock, target = _budgeted(IMAGE.price(None))
-    mock.fault(method="POST", drop=True)
+    mock.control.fault(method="POST", drop=True)
     with target.client() as http, pytest.raises(httpx.RemoteProtocolError):
         http.post("/api/v1/generations", json=IMAGE_BODY)
     assert target.budget is not None

@@ -75,7 +75,7 @@ def test_requests_against_the_real_server(rivya_server):
 def test_the_server_is_reset_for_each_test(rivya_server):
     credits = requests.get(rivya_server.url(CREDITS), headers=rivya_server.headers, timeout=10)
     assert credits.json() == {"current_credits": 1000}
-    assert len(rivya_server.mock.journal) == 1
+    assert len(rivya_server.mock.control.journal) == 1
 
 
 @pytest.mark.rivya_scenario(outcome="failed", code="generation_failed", queued=2, processing=3)
@@ -100,7 +100,7 @@ def test_an_injected_fault_over_http(rivya_server):
     assert second.status_code == 200
 
 
-@pytest.mark.rivya_scenario(lambda mock: mock.accounts.set_balance("acct_demo", 0))
+@pytest.mark.rivya_scenario(lambda mock: mock.control.accounts.set_balance("acct_demo", 0))
 def test_a_callable_scenario_and_the_control_api(rivya_mock):
     assert rivya_mock.config.virtual_clock
     before = rivya_mock.clock.now()
@@ -113,7 +113,7 @@ def test_a_callable_scenario_and_the_control_api(rivya_mock):
         body=b'{"model": "grok-imagine", "prompt": "x"}',
     )
     assert reply.status == 402
-    assert rivya_mock.journal[-1].code == "insufficient_credits"
+    assert rivya_mock.control.journal[-1].code == "insufficient_credits"
 
 
 def test_the_chosen_target(rivya_target, pytestconfig):
@@ -174,7 +174,7 @@ def test_live_tests_run_with_a_key_and_a_budget(
         "--rivya-max-credits=5",
     )
     result.assert_outcomes(passed=COUNT)
-    creates = [e for e in mock.journal if e.method == "POST"]
+    creates = [e for e in mock.control.journal if e.method == "POST"]
     assert [e.status for e in creates] == [400, 202]  # the video create was never sent
 
 

@@ -43,7 +43,7 @@ def test_a_sync_client_creates_and_polls_through_the_router() -> None:
         assert router["rivya"].call_count == 2
     assert polled.json()["status"] == "succeeded"
     assert polled.json()["result"]["primary_url"].startswith(DEFAULT_BASE_URL + "/media/")
-    assert polled.headers["X-Request-Id"] == mock.journal[-1].request_id
+    assert polled.headers["X-Request-Id"] == mock.control.journal[-1].request_id
 
 
 def test_an_async_client_reaches_the_same_pipeline() -> None:
@@ -62,7 +62,7 @@ def test_an_async_client_reaches_the_same_pipeline() -> None:
         credits, created = asyncio.run(run())
     assert credits.json() == {"current_credits": mock.config.credits}
     assert created.status_code == 202
-    assert mock.accounts.get("acct_demo").reserved == created.json()["reserved_credits"]
+    assert mock.control.accounts.get("acct_demo").reserved == created.json()["reserved_credits"]
 
 
 def test_multipart_uploads_stream_through_the_transport() -> None:
@@ -86,7 +86,7 @@ def test_other_hosts_are_not_answered_by_the_mock() -> None:
     mock = _mock()
     with mock_router(mock), pytest.raises(AllMockedAssertionError):
         httpx.get("https://example.com/api/v1/credits")
-    assert len(mock.journal) == 0
+    assert len(mock.control.journal) == 0
 
 
 def test_a_custom_base_url_is_routed() -> None:
@@ -99,7 +99,7 @@ def test_a_custom_base_url_is_routed() -> None:
 
 def test_a_dropped_connection_raises_a_protocol_error_sync_and_async() -> None:
     mock = _mock()
-    mock.fault(path="/api/v1/credits", drop=True, times=2)
+    mock.control.fault(path="/api/v1/credits", drop=True, times=2)
     with mock_router(mock):
         with pytest.raises(httpx.RemoteProtocolError, match=DROPPED):
             httpx.get(DEFAULT_BASE_URL + "/api/v1/credits", headers=_auth(mock))
@@ -112,12 +112,12 @@ def test_a_dropped_connection_raises_a_protocol_error_sync_and_async() -> None:
             asyncio.run(run())
         after = httpx.get(DEFAULT_BASE_URL + "/api/v1/credits", headers=_auth(mock))
     assert after.status_code == 200
-    assert [entry.path for entry in mock.journal] == ["/api/v1/credits"] * 3
+    assert [entry.path for entry in mock.control.journal] == ["/api/v1/credits"] * 3
 
 
 def test_latency_moves_the_virtual_clock_instead_of_waiting() -> None:
     mock = _mock()
-    mock.fault(path="/api/v1/models", delay=120)
+    mock.control.fault(path="/api/v1/models", delay=120)
     before = mock.clock.now()
     wall = time.monotonic()
     with mock_router(mock):
@@ -129,7 +129,7 @@ def test_latency_moves_the_virtual_clock_instead_of_waiting() -> None:
 
 def test_latency_past_the_read_timeout_is_a_read_timeout() -> None:
     mock = _mock()
-    mock.fault(path="/api/v1/models", delay=30)
+    mock.control.fault(path="/api/v1/models", delay=30)
     before = mock.clock.now()
     with mock_router(mock), pytest.raises(httpx.ReadTimeout):
         httpx.get(DEFAULT_BASE_URL + "/api/v1/models", timeout=httpx.Timeout(10.0))
@@ -138,7 +138,7 @@ def test_latency_past_the_read_timeout_is_a_read_timeout() -> None:
 
 def test_real_latency_is_slept_for_sync_and_async_clients() -> None:
     mock = Mock(MockConfig())
-    mock.fault(path="/api/v1/models", delay=0.2, times=2)
+    mock.control.fault(path="/api/v1/models", delay=0.2, times=2)
     handler = MockHandler(mock)
     assert handler.latency == "real"
     with httpx.Client(transport=httpx.MockTransport(handler)) as http:
@@ -158,7 +158,7 @@ def test_real_latency_is_slept_for_sync_and_async_clients() -> None:
 
 def test_real_latency_past_the_timeout_raises_after_the_timeout() -> None:
     mock = Mock(MockConfig())
-    mock.fault(path="/api/v1/models", delay=5)
+    mock.control.fault(path="/api/v1/models", delay=5)
     with httpx.Client(transport=mock_transport(mock, latency="real")) as http:
         started = time.monotonic()
         with pytest.raises(httpx.ReadTimeout):
@@ -173,7 +173,7 @@ def test_header_names_reach_the_pipeline_in_lower_case() -> None:
             DEFAULT_BASE_URL + "/api/v1/credits?x=1",
             headers={"AUTHORIZATION": f"Bearer {mock.config.api_key}", "X-Trace": "t"},
         )
-    entry = mock.journal[-1]
+    entry = mock.control.journal[-1]
     assert entry.status == 200
     assert entry.query == "x=1"
     assert entry.headers["x-trace"] == "t"

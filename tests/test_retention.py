@@ -7,7 +7,7 @@ import json
 import httpx
 
 from rivya_contract.mock_server import Mock, MockConfig, media
-from rivya_contract.mock_server.mock import TASK_SWEEP_EVERY
+from rivya_contract.mock_server.backend import SWEEP_EVERY as TASK_SWEEP_EVERY
 
 
 def _headers(mock: Mock, key: str | None = None, **extra: str) -> dict[str, str]:
@@ -50,8 +50,8 @@ def test_unread_finished_tasks_are_settled_and_forgotten_by_the_sweep() -> None:
         virtual_clock=True, credits=10_000, queued_seconds=0, processing_seconds=1, task_ttl=10
     )
     mock = Mock(config)
-    quiet = mock.accounts.create(credits=10)
-    quiet_key = mock.accounts.issue_key(quiet.id)
+    quiet = mock.control.accounts.create(credits=10)
+    quiet_key = mock.control.accounts.issue_key(quiet.id)
     forgotten = _create(mock, quiet_key)
     mock.clock.advance(60)
     for _ in range(TASK_SWEEP_EVERY - 1):  # another account's creates trigger the sweep

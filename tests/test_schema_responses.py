@@ -182,6 +182,11 @@ def test_task_timestamp_errors_name_the_field() -> None:
         (
             "error",
             {"error": {"code": "teapot", "message": "No.", "requestId": "req_a1"}},
+            True,  # a new code is compatible (the version policy)
+        ),
+        (
+            "error",
+            {"error": {"code": "Not Found", "message": "No.", "requestId": "req_a1"}},
             False,
         ),
         ("error", {"error": {"code": "not_found", "message": "No such task."}}, False),

@@ -137,7 +137,7 @@ def test_the_invariant_holds_at_every_step_of_a_mixed_run() -> None:
     statuses = {view["status"] for view in views}
     assert statuses == {"succeeded", "failed"}
     owners = {key: "acct_demo", other: "acct_other"}
-    for acct in mock.store.accounts():
+    for acct in mock.backend.store.accounts():
         assert acct.reserved == 0
         charged = [
             view["final_credits"]

@@ -66,7 +66,7 @@ def test_an_invalid_body_is_validation_failed_naming_the_field(
 ) -> None:
     error = error_of(create(client, mock.config.api_key, body), "validation_failed", 400)
     assert field in error["message"]
-    assert mock.balance().reserved == 0
+    assert mock.backend.balance().reserved == 0
 
 
 @pytest.mark.parametrize(
@@ -159,11 +159,11 @@ def test_a_key_without_the_scope_is_api_scope_denied_on_each_endpoint(
     requests = _scoped_requests(mock, client)
     for scope, (method, path, options) in requests.items():
         without = f"rvya_sk_without_{scope}"
-        mock.store.add_key(ApiKey(without, "acct_demo", ALL_SCOPES - {scope}))
+        mock.backend.store.add_key(ApiKey(without, "acct_demo", ALL_SCOPES - {scope}))
         denied = client.request(method, path, headers=bearer(without), **options)
         assert scope in error_of(denied, "api_scope_denied", 403)["message"]
         only = f"rvya_sk_only_{scope}"
-        mock.store.add_key(ApiKey(only, "acct_demo", frozenset({scope})))
+        mock.backend.store.add_key(ApiKey(only, "acct_demo", frozenset({scope})))
         allowed = client.request(method, path, headers=bearer(only), **options)
         assert allowed.status_code < 300, (scope, allowed.text)
 
@@ -281,5 +281,5 @@ def test_a_reference_that_is_not_an_upload_of_this_account_is_rejected(
     body["params"]["referenceMediaItems"] = [{"url": stored["url"], "kind": "image"}]
     error = error_of(create(client, other, body), "validation_failed", 400)
     assert "referenceMediaItems[0].url" in error["message"]
-    assert mock.balance("acct_other").reserved == 0
+    assert mock.backend.balance("acct_other").reserved == 0
     assert client.get(path_of(stored["url"])).status_code == 200

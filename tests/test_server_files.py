@@ -298,7 +298,7 @@ def test_a_reference_must_match_the_file_it_names(mock: Mock, client: httpx.Clie
         _reference(video["url"]),
     ):
         error_of(create(client, key, body), "validation_failed", 400)
-    assert mock.balance().reserved == 0
+    assert mock.backend.balance().reserved == 0
 
 
 def test_lenient_references_accept_any_https_url(transport: str) -> None:

@@ -111,7 +111,7 @@ def test_two_keys_of_one_account_share_its_idempotency_keys() -> None:
     client = client_for("in_process", mock)
     first_key = mock.config.api_key
     second_key = "rvya_sk_second_key_of_demo"
-    mock.store.add_key(ApiKey(second_key, "acct_demo"))
+    mock.backend.store.add_key(ApiKey(second_key, "acct_demo"))
     a = valid("task", create(client, first_key, text_request(), idempotency_key="k"))
     b = create(client, second_key, text_request(), idempotency_key="k")
     assert b.headers[REPLAYED] == "true" and valid("task", b)["id"] == a["id"]
@@ -155,7 +155,7 @@ def test_a_rejected_request_does_not_use_up_its_key() -> None:
         400,
     )
     error_of(create(client, key, text_request(), idempotency_key="r"), "insufficient_credits", 402)
-    mock.store.grant("acct_three", 1)
+    mock.backend.store.grant("acct_three", 1)
     created = create(client, key, text_request("other"), idempotency_key="r")
     assert created.status_code == 202 and REPLAYED not in created.headers
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
@@ -45,9 +46,9 @@ def test_the_machine_passes_against_the_in_process_mock(
     done = api.done
     statuses: set[int] = set()
 
-    def noting(call: Call, reply: Reply) -> Reply:
+    def noting(call: Call, reply: Reply, route: Any) -> Reply:
         statuses.add(reply.status)
-        return done(call, reply)
+        return done(call, reply, route)
 
     monkeypatch.setattr(api, "done", noting)
     run_state_machine(target, BOUNDED)
@@ -67,7 +68,7 @@ def test_a_ledger_that_loses_credits_is_caught(
     target: Target, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert target.mock is not None
-    store = target.mock.store
+    store = target.mock.backend.store
     reserve = store.reserve
 
     def greedy(account_id: str, credits: int) -> bool:
@@ -95,7 +96,7 @@ def test_another_accounts_task_being_visible_is_caught(
     target: Target, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert target.mock is not None
-    store = target.mock.store
+    store = target.mock.backend.store
     lookup = store.task
 
     def everyones(task_id: str) -> Task | None:

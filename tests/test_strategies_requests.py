@@ -159,7 +159,7 @@ def test_every_invalid_request_fails_exactly_as_paired(invalid: InvalidRequest) 
 def test_the_mock_answers_each_invalid_request_with_its_code_and_field(
     invalid: InvalidRequest,
 ) -> None:
-    before = MOCK.accounts.get("acct_demo").balance
+    before = MOCK.control.accounts.get("acct_demo").balance
     answer = HTTP.post(
         "/api/v1/generations", content=invalid.content, headers={"Content-Type": "application/json"}
     )
@@ -167,7 +167,7 @@ def test_the_mock_answers_each_invalid_request_with_its_code_and_field(
     error = answer.json()["error"]
     assert error["code"] == invalid.code
     assert invalid.path in error["message"]
-    assert MOCK.accounts.get("acct_demo").balance == before
+    assert MOCK.control.accounts.get("acct_demo").balance == before
 
 
 def test_every_defect_is_reachable() -> None:

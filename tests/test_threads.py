@@ -46,7 +46,7 @@ def test_threaded_duplicates_make_one_task_per_key() -> None:
     for key, (_, task_id) in zip(keys, results, strict=True):
         by_key.setdefault(key, set()).add(task_id)
     assert all(len(ids) == 1 for ids in by_key.values())
-    account = mock.balance()
+    account = mock.backend.balance()
     assert account.reserved == 4 * KEYS
     assert account.ledger_ok()
 
@@ -63,5 +63,5 @@ def test_threaded_creates_never_overdraw() -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
         statuses = list(pool.map(create, range(60)))
     assert statuses.count(202) == 10 and statuses.count(402) == 50
-    account = mock.balance()
+    account = mock.backend.balance()
     assert account.balance == 0 and account.ledger_ok()

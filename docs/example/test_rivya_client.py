@@ -63,7 +63,7 @@ def test_a_rate_limited_create_is_retried_after_retry_after(rivya_respx: Target)
     with httpx.Client(base_url=rivya_respx.base_url, headers=rivya_respx.headers) as http:
         task = on_mock_time(RivyaClient, http, mock).create(MODEL, "a red fox")
     assert task["status"] == "queued"
-    first, second = mock.journal[-2], mock.journal[-1]
+    first, second = mock.control.journal[-2], mock.control.journal[-1]
     assert (first.status, first.code, second.status) == (429, "rate_limited", 202)
     assert second.at - first.at >= 7
     assert first.idempotency_key is not None
@@ -93,7 +93,7 @@ def exercise(client_class: type[RivyaClient], behaviour: ServerBehaviour) -> dic
     ) as http:
         task = on_mock_time(client_class, http, mock).generate(MODEL, "a red fox")
     assert task["status"] == behaviour.outcome
-    entries = list(mock.journal)
+    entries = list(mock.control.journal)
     for answered, following in itertools.pairwise(entries):
         wait = retry_after.get(answered.request_id)
         if wait is not None:

@@ -1,0 +1,330 @@
+"""The backend: the domain of the Rivya API, independent of HTTP.
+
+One ``Backend`` owns the state behind one mock: accounts and keys, tasks and
+their credits, uploaded files. Each public method is one whole step of the
+API (``create_task``, ``poll``, ``upload``, ``file``, ``balance``, ...): it
+validates, applies idempotency, prices, reserves, plans and stores, and it
+settles finished tasks and enforces retention itself, so no caller has to.
+The HTTP handlers only parse calls and render what these methods return.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import threading
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from rivya_contract.mock_server import auth, lifecycle, media
+from rivya_contract.mock_server.clock import Clock
+from rivya_contract.mock_server.config import MockConfig
+from rivya_contract.mock_server.exchange import ApiError
+from rivya_contract.mock_server.multipart import Upload
+from rivya_contract.mock_server.ratelimit import RateLimiter
+from rivya_contract.mock_server.records import (
+    Account,
+    ApiKey,
+    IdempotencyRecord,
+    StoredFile,
+    Task,
+)
+from rivya_contract.mock_server.references import check_references
+from rivya_contract.mock_server.store import Store
+from rivya_contract.mock_server.uploads import check_upload, duration_token
+from rivya_contract.schemas import REFERENCE_ITEMS, ModelCard, contract, surface
+
+DEMO_ACCOUNT = "acct_demo"
+"""The id of the account the embedded defaults create."""
+
+SWEEP_EVERY = 256
+"""Steps between two sweeps that settle every account and drop expired tasks."""
+
+MAX_SHOWN_ERRORS = 5
+
+Planner = Callable[[ModelCard, Any, str], "lifecycle.Plan | None"]
+"""Returns a scripted plan for a create (card, body, account id), or None."""
+
+
+@dataclass(frozen=True)
+class Seen:
+    """A task as one step left it, and the time of that step (for rendering)."""
+
+    task: Task
+    at: float
+    replayed: bool = False
+    """True for a create answered from an earlier request with the same Idempotency-Key."""
+
+
+def fingerprint(body: Any) -> str:
+    """Return a digest of a request body that ignores key order and spacing."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def coerce_selects(body: dict[str, Any]) -> None:
+    """Turn booleans and numbers given for select params into strings, in place."""
+    card = contract().cards.get(body.get("model"))  # type: ignore[arg-type]
+    params = body.get("params")
+    if card is None or not isinstance(params, dict):
+        return
+    properties = card.params_schema["properties"]
+    for key, value in params.items():
+        spec = properties.get(key, {})
+        if "enum" in spec and isinstance(value, bool):
+            params[key] = "true" if value else "false"
+        elif "enum" in spec and isinstance(value, int | float):
+            params[key] = f"{value:g}"
+
+
+class Backend:
+    """The state and rules of one mock of the Rivya API v1.
+
+    ``planner`` supplies scripted plans (scenario control); without one every
+    task follows the model card and the config.
+    """
+
+    def __init__(
+        self,
+        config: MockConfig,
+        store: Store,
+        clock: Clock,
+        planner: Planner | None = None,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.clock = clock
+        self.planner = planner
+        self.limiter = RateLimiter(config.rate_limit)
+        self._rng = random.Random(config.seed)
+        self._rng_lock = threading.Lock()
+        self._steps = 0
+        self._document: bytes | None = None
+        self.reset()
+
+    def document(self) -> bytes:
+        """Return the OpenAPI document this mock serves, as JSON bytes (built once)."""
+        if self._document is None:
+            from rivya_contract.mock_server.openapi import served_document
+
+            served = served_document(self.config)
+            self._document = json.dumps(served, separators=(",", ":")).encode()
+        return self._document
+
+    # -- accounts and keys -------------------------------------------------
+
+    def reset(self) -> None:
+        """Forget every account, key, task and file; create the demo account again."""
+        self.store.reset()
+        self.limiter.reset()
+        with self._rng_lock:
+            self._rng.seed(self.config.seed)
+        self.add_account(DEMO_ACCOUNT, self.config.credits)
+        self.store.add_key(ApiKey(self.config.api_key, DEMO_ACCOUNT))
+
+    def add_account(self, account_id: str, credits: int) -> Account:
+        """Create an account holding ``credits``."""
+        account = Account(account_id, balance=credits, granted=credits)
+        self.store.add_account(account)
+        return account
+
+    def new_id(self, prefix: str) -> str:
+        """Return a new id such as ``task_3f2a...``, reproducible for a given seed."""
+        with self._rng_lock:
+            bits = self._rng.getrandbits(96)
+        return f"{prefix}_{bits:024x}"
+
+    def authenticate(self, authorization: str | None, scope: str | None) -> ApiKey:
+        """Return the key an Authorization header names, checked for ``scope`` and rate limit.
+
+        Raises the documented 401, 403 or 429 ``ApiError``.
+        """
+        now = self.clock.now()
+        key = auth.authenticate(self.store, authorization, now)
+        if scope is not None:
+            auth.require_scope(key, scope)
+        self.limiter.check(key.secret, now)
+        return key
+
+    def balance(self, account_id: str = DEMO_ACCOUNT) -> Account:
+        """Return an account's wallet after settling its finished tasks; KeyError if unknown."""
+        self._settle(account_id, self.clock.now())
+        account = self.store.account(account_id)
+        if account is None:
+            raise KeyError(account_id)
+        return account
+
+    # -- tasks -------------------------------------------------------------
+
+    def create_task(
+        self,
+        account_id: str,
+        body: Any,
+        *,
+        idempotency_key: str | None = None,
+        plan: lifecycle.Plan | None = None,
+    ) -> Seen:
+        """Validate a create, replay or reserve its credits, plan the task and store it.
+
+        ``plan`` (the request's own directive) beats a script, which beats the
+        default plan. Raises ``ApiError`` (validation_failed,
+        idempotency_conflict, insufficient_credits) with nothing changed.
+        """
+        card, params = self._validated(body)
+        if params.get(REFERENCE_ITEMS):
+            lenient = self.config.references == "lenient"
+            items = params[REFERENCE_ITEMS]
+            check_references(items, card, account_id, self._account_file, lenient=lenient)
+        limit = surface()["createGeneration"].headers["Idempotency-Key"].max_length
+        if idempotency_key is not None and not 0 < len(idempotency_key) <= limit:
+            raise ApiError("validation_failed", f"Idempotency-Key must be 1 to {limit} characters")
+        now = self.clock.now()
+        self._settle(account_id, now)
+        task_id = self.new_id("task")
+        if idempotency_key is not None:
+            record = IdempotencyRecord(account_id, idempotency_key, fingerprint(body), task_id, now)
+            # A record outliving its task is of no use, so max_tasks bounds the records too.
+            earlier = self.store.claim_idempotency(
+                record, now, self.config.idempotency_ttl, self.config.max_tasks
+            )
+            if earlier is not None:
+                return self._replay(earlier, record.fingerprint, now)
+        cost = card.price(params, self.config.surcharges)
+        if not self.store.reserve(account_id, cost):
+            if idempotency_key is not None:
+                self.store.drop_idempotency(account_id, idempotency_key)
+            account = self.store.account(account_id)
+            balance = account.balance if account else 0
+            raise ApiError(
+                "insufficient_credits", f"This task costs {cost} credits; the balance is {balance}."
+            )
+        chosen = plan or (self.planner(card, body, account_id) if self.planner else None)
+        if chosen is None:
+            with self._rng_lock:
+                chosen = lifecycle.default_plan(self.config, card, self._rng)
+        task = lifecycle.new_task(
+            task_id, account_id, card, card.resolved_params(params), cost, chosen, now
+        )
+        self.store.add_task(task)
+        return Seen(task, now)
+
+    def poll(self, account_id: str, task_id: str) -> Seen:
+        """Count a poll of one of the account's tasks and return it; anything else not_found."""
+        now = self.clock.now()
+        task = self._kept_task(task_id, now)
+        if task is None or task.account_id != account_id:
+            raise ApiError("not_found", "No such task.")
+        self.store.record_poll(task_id, now)
+        self._settle(account_id, now)
+        return Seen(task, now)
+
+    def task(self, task_id: str) -> Task | None:
+        """Return a task still kept, whoever owns it (for scenario control and tests)."""
+        return self._kept_task(task_id, self.clock.now())
+
+    def result(self, path: str, task_id: str) -> tuple[bytes, str]:
+        """Return a succeeded task's result file at ``path``: its bytes and MIME type."""
+        now = self.clock.now()
+        task = self._kept_task(task_id, now)
+        if task is None or path not in task.result_paths:
+            raise ApiError("not_found", "No such result.")
+        if task.status_at(now) != "succeeded":
+            raise ApiError("not_found", "The result is not ready.")
+        card = contract().cards[task.model]
+        if card.output_mime_type != "image/png":
+            return media.sample(card.output_mime_type), card.output_mime_type
+        ratio = str(task.params.get(card.ratio_param or "", "1:1"))
+        width, height = media.size_for_ratio(ratio)
+        return media.png(width, height, seed=zlib.crc32(path.encode())), "image/png"
+
+    # -- files ---------------------------------------------------------------
+
+    def upload(self, account_id: str, upload: Upload) -> StoredFile:
+        """Check and store an uploaded reference file; drop files past retention."""
+        kind, mime = check_upload(upload)
+        file_id = self.new_id("file")
+        data = upload.file.data
+        stored = StoredFile(
+            id=file_id,
+            account_id=account_id,
+            kind=kind,
+            name=upload.file.filename or file_id,
+            mime_type=mime,
+            size_bytes=len(data),
+            created_at=self.clock.now(),
+            data=data,
+            duration_token=duration_token(file_id, kind, data),
+        )
+        self.store.add_file(stored)
+        self.store.forget_files(stored.created_at, self.config.file_ttl, self.config.max_file_bytes)
+        return stored
+
+    def file(self, account_id: str | None, file_id: str) -> StoredFile:
+        """Return a kept file of the account (any account when None); else not_found."""
+        stored = self._kept_file(file_id)
+        if stored is None or (account_id is not None and stored.account_id != account_id):
+            raise ApiError("not_found", "No such file.")
+        return stored
+
+    # -- the steps' shared parts -------------------------------------------
+
+    def _validated(self, body: Any) -> tuple[ModelCard, dict[str, Any]]:
+        if self.config.coerce_selects and isinstance(body, dict):
+            coerce_selects(body)
+        ignore = self.config.unknown_params == "ignore"
+        errors = contract().validate_generation_request(body, ignore_unknown_params=ignore)
+        if errors:
+            shown = "; ".join(str(error) for error in errors[:MAX_SHOWN_ERRORS])
+            more = len(errors) - MAX_SHOWN_ERRORS
+            raise ApiError("validation_failed", shown + (f" (and {more} more)" if more > 0 else ""))
+        card = contract().cards[body["model"]]
+        params = dict(body.get("params") or {})
+        if ignore:
+            known = card.params_schema["properties"]
+            params = {key: value for key, value in params.items() if key in known}
+        return card, params
+
+    def _replay(self, earlier: IdempotencyRecord, digest: str, now: float) -> Seen:
+        if earlier.fingerprint != digest:
+            raise ApiError(
+                "idempotency_conflict",
+                "This Idempotency-Key was already used with a different request.",
+            )
+        task = self._kept_task(earlier.task_id, now)
+        if task is None:
+            raise ApiError("idempotency_conflict", "The original task of this key is gone.")
+        return Seen(task, now, replayed=True)
+
+    def _account_file(self, account_id: str, file_id: str) -> StoredFile | None:
+        stored = self._kept_file(file_id)
+        return stored if stored is not None and stored.account_id == account_id else None
+
+    def _settle(self, account_id: str, now: float) -> None:
+        """Settle the account's finished tasks; now and then sweep every account and retention."""
+        lifecycle.settle_due(self.store, account_id, now, refund=self.config.refund_on_failure)
+        self._steps += 1
+        if self._steps % SWEEP_EVERY == 0:
+            for account in self.store.accounts():
+                lifecycle.settle_due(
+                    self.store, account.id, now, refund=self.config.refund_on_failure
+                )
+            self.store.forget_tasks(now, self.config.task_ttl, self.config.max_tasks)
+
+    def _kept_task(self, task_id: str, now: float) -> Task | None:
+        """Return a task unless unknown or finished longer than task_ttl ago (retention)."""
+        task = self.store.task(task_id)
+        if task is None:
+            return None
+        if now >= task.finishes_at and task.created_at <= now - self.config.task_ttl:
+            return None
+        return task
+
+    def _kept_file(self, file_id: str) -> StoredFile | None:
+        """Return a file unless unknown or older than file_ttl (retention)."""
+        stored = self.store.file(file_id)
+        if stored is None or stored.created_at <= self.clock.now() - self.config.file_ttl:
+            return None
+        return stored
