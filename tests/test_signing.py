@@ -135,32 +135,35 @@ def test_their_signatures_verify_with_ours(
 
 # Spoiled deliveries fail both verifiers.
 
+Delivery = tuple[dict[str, str], bytes, str]
+"""The headers, body and secret a receiver verifies."""
 
-def spoil_body(secret: str) -> tuple[dict[str, str], bytes, str]:
+
+def spoil_body(secret: str) -> Delivery:
     return signed(BODY, secret), BODY.replace(b"succeeded", b"failed"), secret
 
 
-def spoil_secret(secret: str) -> tuple[dict[str, str], bytes, str]:
+def spoil_secret(secret: str) -> Delivery:
     return signed(BODY, secret), BODY, new_signing_secret()
 
 
-def spoil_signature(secret: str) -> tuple[dict[str, str], bytes, str]:
+def spoil_signature(secret: str) -> Delivery:
     return corrupt_signatures(signed(BODY, secret)), BODY, secret
 
 
-def spoil_stale(secret: str) -> tuple[dict[str, str], bytes, str]:
+def spoil_stale(secret: str) -> Delivery:
     return signed(BODY, secret, timestamp=stale_timestamp(time.time())), BODY, secret
 
 
-def spoil_future(secret: str) -> tuple[dict[str, str], bytes, str]:
+def spoil_future(secret: str) -> Delivery:
     return signed(BODY, secret, timestamp=future_timestamp(time.time())), BODY, secret
 
 
-def spoil_id(secret: str) -> tuple[dict[str, str], bytes, str]:
+def spoil_id(secret: str) -> Delivery:
     return {**signed(BODY, secret), "webhook-id": "evt_02"}, BODY, secret
 
 
-def spoil_missing_signature(secret: str) -> tuple[dict[str, str], bytes, str]:
+def spoil_missing_signature(secret: str) -> Delivery:
     headers = signed(BODY, secret)
     del headers["webhook-signature"]
     return headers, BODY, secret
@@ -181,9 +184,7 @@ SPOILERS = [
 @pytest.mark.parametrize(
     "spoil", SPOILERS, ids=[f.__name__.removeprefix("spoil_") for f in SPOILERS]
 )
-def test_a_spoiled_delivery_fails(
-    verify: Verifier, spoil: Callable[[str], tuple[dict[str, str], bytes, str]]
-) -> None:
+def test_a_spoiled_delivery_fails(verify: Verifier, spoil: Callable[[str], Delivery]) -> None:
     headers, body, secret = spoil(new_signing_secret())
     with pytest.raises(REJECTIONS):
         verify(headers, body, secret)
