@@ -6,6 +6,7 @@
 - ``stateful``: ``RivyaStateMachine``, runnable against any ``targets.Target``.
 - ``respx_routes``: ``mock_router`` and ``mock_transport`` put a mock behind httpx.
 - ``budget``: a hard credit budget enforced before a create is sent.
+- ``webhooks``: ``verify_webhook`` checks a signed webhook delivery in a receiver.
 
 Nothing is imported here, so loading the plugin stays light.
 """
