@@ -133,12 +133,16 @@ def _build(mime: str) -> bytes:
     return _BUILDERS[mime]()
 
 
-def _seed_colours(seed: int) -> tuple[_RGB, _RGB]:
-    # A 64-bit integer hash, so that neighbouring seeds get unrelated hues.
+def _mix(seed: int) -> int:
+    """Hash ``seed`` to 64 bits (SplitMix64), so that neighbouring seeds look unrelated."""
     mixed = (seed + 0x9E3779B97F4A7C15) % 2**64
     mixed = (mixed ^ (mixed >> 30)) * 0xBF58476D1CE4E5B9 % 2**64
     mixed = (mixed ^ (mixed >> 27)) * 0x94D049BB133111EB % 2**64
-    hue = (mixed ^ (mixed >> 31)) % 360
+    return mixed ^ (mixed >> 31)
+
+
+def _seed_colours(seed: int) -> tuple[_RGB, _RGB]:
+    hue = _mix(seed) % 360
     return _hue_rgb(hue), _hue_rgb((hue + 150) % 360)
 
 
@@ -214,18 +218,28 @@ def _box(kind: bytes, payload: bytes) -> bytes:
     return struct.pack(">I", 8 + len(payload)) + kind + payload
 
 
+def _full_box(kind: bytes, version: int, flags: int, payload: bytes) -> bytes:
+    return _box(kind, struct.pack(">I", version << 24 | flags) + payload)
+
+
+_IDENTITY_MATRIX = struct.pack(">9I", 0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)
+
+
+def _ftyp(major: bytes, minor: int, compatible: tuple[bytes, ...]) -> bytes:
+    return _box(b"ftyp", major + struct.pack(">I", minor) + b"".join(compatible))
+
+
+def _mvhd(timescale: int, duration: int, next_track: int) -> bytes:
+    """Build a movie header: times at 0, rate 1.0, full volume, no transform."""
+    fields = struct.pack(">IIIIIH10x", 0, 0, timescale, duration, 0x10000, 0x100)
+    return _full_box(
+        b"mvhd", 0, 0, fields + _IDENTITY_MATRIX + bytes(24) + struct.pack(">I", next_track)
+    )
+
+
 def _isobmff(major: bytes, minor: int, compatible: tuple[bytes, ...]) -> bytes:
     """Build an ftyp box and a movie box with a movie header and no tracks."""
-    ftyp = _box(b"ftyp", major + struct.pack(">I", minor) + b"".join(compatible))
-    identity_matrix = struct.pack(">9I", 0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)
-    mvhd = _box(
-        b"mvhd",
-        struct.pack(">IIIIIIH10x", 0, 0, 0, 1000, 0, 0x10000, 0x100)
-        + identity_matrix
-        + bytes(24)
-        + struct.pack(">I", 1),
-    )
-    return ftyp + _box(b"moov", mvhd)
+    return _ftyp(major, minor, compatible) + _box(b"moov", _mvhd(1000, 0, next_track=1))
 
 
 def _ebml_element(element_id: int, payload: bytes | int | str) -> bytes:
