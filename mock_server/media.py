@@ -6,15 +6,18 @@ uploads. Every function is pure: the same arguments always give the same bytes.
 - ``png`` draws an RGB gradient whose colours follow from a seed.
 - ``video`` codes an H.264 MP4 of a given size and duration, one flat colour
   chosen by a seed.
+- ``audio`` writes a WAV or an MP3 of a given duration, a quiet tone whose
+  pitch follows from a seed.
 - ``size_for_ratio`` picks small pixel sizes with an exact aspect ratio.
 - ``sample`` returns a minimal, well-formed file of each type in
   ``sniff.MIME_TYPES``, one that ``sniff.detect_mime`` recognises.
 - ``png_size`` reads a PNG's dimensions.
 
-No light package writes MP4 video: PyAV encodes it but bundles FFmpeg (a 35 MB
-wheel), ``pymp4`` builds MP4 boxes but pins ``construct`` to 2.8.8, and
-``mutagen`` edits the tags of existing files without creating any. The format
-needs only a few fixed layouts, so it is written directly:
+Only WAV has a writer in the standard library (``wave``), and no light package
+writes the rest: PyAV encodes video but bundles FFmpeg (a 35 MB wheel),
+``pymp4`` builds MP4 boxes but pins ``construct`` to 2.8.8, and ``mutagen``
+edits the tags of existing files without creating any. Each format here needs
+only a few fixed layouts, so they are written directly:
 
 - MP4 (ISO/IEC 14496-12, with ``avcC`` from 14496-15): an ``ftyp`` box, then a
   ``moov`` box describing one video track, then ``mdat`` holding the samples,
@@ -25,14 +28,19 @@ needs only a few fixed layouts, so it is written directly:
   a few bits per macroblock, so the file is a real stream that decodes to its
   frames. Motion JPEG would be as easy to write, but browsers and most players
   do not play it from MP4, while H.264 in MP4 plays almost everywhere.
+- MP3 (ISO/IEC 11172-3, Layer III): constant-bitrate frames, each a 4-byte
+  header, 17 bytes of side information and a few bits of Huffman code setting
+  a single frequency line, which the decoder turns into a tone.
 """
 
 from __future__ import annotations
 
 import functools
+import io
 import math
 import re
 import struct
+import wave
 import zlib
 from collections.abc import Callable
 
@@ -40,9 +48,11 @@ from . import h264
 from .sniff import MIME_TYPES, canonical_mime
 
 __all__ = [
+    "AUDIO_MIME_TYPES",
     "MAX_DURATION_SECONDS",
     "MAX_PNG_SIDE",
     "MAX_VIDEO_SIDE",
+    "audio",
     "png",
     "png_size",
     "sample",
@@ -57,10 +67,16 @@ MAX_VIDEO_SIDE = h264.MAX_SIDE
 """The largest width or height ``video`` codes."""
 
 MAX_DURATION_SECONDS = 600.0
-"""The longest ``video`` writes."""
+"""The longest ``video`` or ``audio`` writes."""
+
+AUDIO_MIME_TYPES: tuple[str, ...] = ("audio/mpeg", "audio/wav")
+"""The types ``audio`` writes, in canonical spelling."""
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _VIDEO_TIMESCALE = 1000  # ticks a second in the movie and its track
+_WAV_RATE = 8000
+_MP3_RATE = 32000
+_MP3_FRAME_SAMPLES = 1152
 _RATIO = re.compile(r"([0-9]{1,6}):([0-9]{1,6})")
 _RGB = tuple[int, int, int]
 
@@ -126,6 +142,36 @@ def video(width: int, height: int, duration_seconds: float, seed: int = 0) -> by
     frames = sum(count for count, _ in deltas)
     coded = h264.stream(width, height, _ycbcr(_seed_colours(seed)[0]), frames)
     return _mp4(width, height, ticks, deltas, coded)
+
+
+def audio(mime: str, duration_seconds: float, seed: int = 0) -> bytes:
+    """Return a WAV or MP3 file playing a quiet tone for ``duration_seconds``.
+
+    ``mime`` is one of ``AUDIO_MIME_TYPES`` or an alias of one (``audio/x-wav``,
+    ``audio/mp3``); ``seed`` picks the pitch, between about 200 Hz and 1 kHz.
+
+    - ``audio/wav``: 8-bit mono PCM at 8 kHz (8,000 bytes a second), a
+      triangle wave at one of 801 whole frequencies from 200 to 1000 Hz, as
+      long as the duration rounded to a sample.
+    - ``audio/mpeg``: MPEG-1 Layer III, mono, 32 kHz at 32 kbit/s (4,000 bytes
+      a second), a sine at one of 29 frequencies 27.8 Hz apart from 222 Hz to
+      1 kHz, in 36 ms frames: the number of frames is the duration divided by
+      36 ms, rounded, and at least one.
+
+    Raises:
+        ValueError: If the type is not supported, or the duration is not above 0
+            and at most ``MAX_DURATION_SECONDS``.
+
+    """
+    canonical = canonical_mime(mime)
+    if canonical not in AUDIO_MIME_TYPES:
+        supported = ", ".join(AUDIO_MIME_TYPES)
+        raise ValueError(f"no audio writer for {mime!r}; supported: {supported}")
+    duration = _checked_duration(duration_seconds)
+    pick = _mix(seed)
+    if canonical == "audio/wav":
+        return _wav_tone(max(1, round(duration * _WAV_RATE)), hertz=200 + pick % 801)
+    return _mp3_tone(max(1, round(duration * _MP3_RATE / _MP3_FRAME_SAMPLES)), line=8 + pick % 29)
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -448,6 +494,66 @@ def _wav() -> bytes:
     body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt
     body += b"data" + struct.pack("<I", len(samples)) + samples
     return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+def _wav_tone(frames: int, hertz: int) -> bytes:
+    """Write ``frames`` samples of a triangle wave at ``hertz``: 8 kHz, 8-bit, mono."""
+    amplitude = 32  # a quarter of full scale
+    # The wave repeats after a whole number of cycles: at most one second.
+    period = _WAV_RATE // math.gcd(hertz, _WAV_RATE)
+    cycle = bytearray()
+    for n in range(period):
+        step = 4 * amplitude * (n * hertz % _WAV_RATE) // _WAV_RATE
+        cycle.append(128 + (step - amplitude if step < 2 * amplitude else 3 * amplitude - step))
+    whole, rest = divmod(frames, period)
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(1)
+        out.setframerate(_WAV_RATE)
+        out.writeframes(bytes(cycle) * whole + bytes(cycle[:rest]))
+    return buffer.getvalue()
+
+
+def _mp3_tone(frames: int, line: int) -> bytes:
+    """Write ``frames`` MPEG-1 Layer III frames of a sine at ``line`` x 27.8 Hz.
+
+    Each frame is 144 bytes: 32 kbit/s at 32 kHz, mono, no CRC, no padding.
+    Each of its two granules holds 576 spectral lines, 27.8 Hz apart, all zero
+    but one value of 1 at ``line``, coded with Huffman table 1 (pairs of values
+    up to 1). A sine at that frequency turns ``line`` half cycles in a granule
+    (576 samples), so the value's sign alternates from one granule to the next
+    when ``line`` is odd; every frame is the same.
+    """
+    header = b"\xff\xfb\x18\xc0"  # sync, MPEG-1, Layer III, 32 kbit/s, 32 kHz, mono
+    pairs, odd = divmod(line, 2)
+    # Pairs of zeros are "1"; the pair holding the line is (1, 0) "01" or (0, 1) "001",
+    # then the value's sign bit (1 for negative).
+    code, code_bits = (0b0010, 4) if odd else (0b010, 3)
+    part3_bits = pairs + code_bits
+    granule = 0
+    for value, width in (
+        (part3_bits, 12),  # part2_3_length: no scale factors, so all Huffman code
+        (pairs + 1, 9),  # big_values: pairs coded with the tables below
+        (196, 8),  # global_gain: a value of 1 is 2 ** ((196 - 210) / 4), about 0.09
+        (0, 4),  # scalefac_compress: no scale factor bits
+        (0, 1),  # window_switching_flag: a normal long block
+        (1, 5),  # table_select for region 0,
+        (1, 5),  # region 1,
+        (1, 5),  # and region 2: all table 1
+        (0, 4),  # region0_count
+        (0, 3),  # region1_count
+        (0, 3),  # preflag, scalefac_scale, count1table_select
+    ):
+        granule = granule << width | value
+    # main_data_begin 0 (no bit reservoir), private bits, scfsi, then both granules.
+    side = (granule << 59 | granule).to_bytes(17, "big")
+    first = ((1 << pairs) - 1) << code_bits | code
+    second = first | odd  # the sign bit is the code's last bit
+    main_bits = 2 * part3_bits
+    main_data = (first << part3_bits | second) << (-main_bits % 8)
+    payload = header + side + main_data.to_bytes((main_bits + 7) // 8, "big")
+    return payload.ljust(144, b"\x00") * frames
 
 
 def _aac() -> bytes:

@@ -1,28 +1,36 @@
 """Generated results, read back by decoders that share no code with the writers.
 
 MP4 files are read by ffprobe and decoded by ffmpeg (width, height, duration,
-frames) and by mutagen (duration). The tests that need ffprobe and ffmpeg are
-skipped without them; ``make system-deps`` installs them.
+frames) and by mutagen (duration); WAV files by the ``wave`` module, mutagen and
+ffmpeg; MP3 files by mutagen (duration, frame format) and ffmpeg. The tests that
+need ffprobe and ffmpeg are skipped without them; ``make system-deps`` installs
+them.
 """
 
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import math
 import shutil
 import subprocess
+import wave
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import mutagen.mp3
 import mutagen.mp4
+import mutagen.wave
 import pytest
 
 from rivya_contract.mock_server.media import (
+    AUDIO_MIME_TYPES,
     MAX_DURATION_SECONDS,
     MAX_VIDEO_SIDE,
+    audio,
     size_for_ratio,
     video,
 )
@@ -30,6 +38,8 @@ from rivya_contract.mock_server.sniff import detect_mime
 
 RATIOS = ("1:1", "16:9", "9:16", "21:9", "4:3")
 DURATIONS = (0.5, 3, 5, 6, 10, 15, 22)
+MP3_FRAME_SECONDS = 1152 / 32000
+WAV_RATE = 8000
 
 needs_ffmpeg = pytest.mark.skipif(
     shutil.which("ffprobe") is None or shutil.which("ffmpeg") is None,
@@ -76,6 +86,16 @@ def stream_info(opener: Callable[[io.BytesIO], Any], data: bytes) -> Any:
 def pixels(frames: bytes) -> set[bytes]:
     """Return the distinct RGB pixels in raw rgb24 frames."""
     return {frames[i : i + 3] for i in range(0, len(frames), 3)}
+
+
+def zero_crossings(samples: list[int]) -> int:
+    """Count the times a waveform changes sign."""
+    return sum((a < 0) != (b < 0) for a, b in itertools.pairwise(samples))
+
+
+def s16(raw: bytes) -> list[int]:
+    """Split raw signed 16-bit little-endian audio into samples."""
+    return [int.from_bytes(raw[i : i + 2], "little", signed=True) for i in range(0, len(raw), 2)]
 
 
 # Video
@@ -224,3 +244,101 @@ def test_video_rejects_sides_out_of_range(width: int, height: int) -> None:
 def test_video_rejects_durations_out_of_range(duration: float) -> None:
     with pytest.raises(ValueError, match="durations must be"):
         video(10, 10, duration)
+
+
+# Audio
+
+
+@pytest.mark.parametrize("duration", DURATIONS)
+def test_wave_reads_the_wav(duration: float) -> None:
+    data = audio("audio/wav", duration, seed=2)
+    with wave.open(io.BytesIO(data)) as read:
+        assert (read.getnchannels(), read.getsampwidth(), read.getframerate()) == (1, 1, WAV_RATE)
+        assert read.getnframes() == round(duration * WAV_RATE)
+        samples = list(read.readframes(read.getnframes()))
+    assert len(samples) == round(duration * WAV_RATE)
+    assert 64 <= min(samples) < 128 < max(samples) <= 192
+    assert stream_info(mutagen.wave.WAVE, data).length == pytest.approx(duration)
+    assert len(data) == 44 + len(samples)
+
+
+@pytest.mark.parametrize("duration", DURATIONS)
+def test_mutagen_reads_the_mp3_within_a_frame(duration: float) -> None:
+    data = audio("audio/mpeg", duration, seed=2)
+    info = stream_info(mutagen.mp3.MP3, data)
+    assert (info.version, info.layer, info.sample_rate, info.channels) == (1, 3, 32000, 1)
+    assert info.bitrate == 32000
+    assert abs(info.length - duration) <= MP3_FRAME_SECONDS
+    assert len(data) == 144 * round(duration / MP3_FRAME_SECONDS)
+
+
+@needs_ffmpeg
+@pytest.mark.parametrize("duration", DURATIONS)
+@pytest.mark.parametrize("mime", AUDIO_MIME_TYPES)
+def test_ffmpeg_decodes_the_audio(mime: str, duration: float, tmp_path: Path) -> None:
+    suffix = ".mp3" if mime == "audio/mpeg" else ".wav"
+    data = audio(mime, duration, seed=4)
+    found = probe(data, tmp_path, suffix)
+    (stream,) = found["streams"]
+    assert stream["codec_name"] == ("mp3" if mime == "audio/mpeg" else "pcm_u8")
+    assert float(found["format"]["duration"]) == pytest.approx(duration, abs=MP3_FRAME_SECONDS)
+    rate = int(stream["sample_rate"])
+    samples = s16(decode(data, tmp_path, suffix, "-f", "s16le", "-ac", "1"))
+    assert len(samples) / rate == pytest.approx(duration, abs=MP3_FRAME_SECONDS)
+    # A quiet tone: neither silent nor near full scale.
+    assert 1000 < max(abs(s) for s in samples) < 16000
+
+
+@needs_ffmpeg
+@pytest.mark.parametrize("mime", AUDIO_MIME_TYPES)
+def test_the_seed_picks_a_pitch_between_200_hz_and_1_khz(mime: str, tmp_path: Path) -> None:
+    suffix = ".mp3" if mime == "audio/mpeg" else ".wav"
+    pitches = set()
+    for seed in range(6):
+        samples = s16(
+            decode(audio(mime, 2, seed=seed), tmp_path, suffix, "-f", "s16le", "-ar", "8000")
+        )
+        hertz = zero_crossings(samples[4000:12000]) / 2  # the second from 0.5 s to 1.5 s
+        assert 190 <= hertz <= 1010
+        pitches.add(round(hertz))
+    assert len(pitches) >= 4
+
+
+@pytest.mark.parametrize(("mime", "pitches"), [("audio/wav", 801), ("audio/mpeg", 29)])
+def test_audio_is_deterministic_and_seeded(mime: str, pitches: int) -> None:
+    assert audio(mime, 3, seed=1) == audio(mime, 3, seed=1)
+    assert audio(mime, 3, seed=1) != audio(mime, 3, seed=2)
+    assert audio(mime, 3) != audio(mime, 4)
+    # Each seed picks one of ``pitches`` tones, so a few seeds may share one.
+    distinct = len({audio(mime, 0.1, seed=seed) for seed in range(100)})
+    assert min(pitches, 100) * 0.6 <= distinct <= pitches
+
+
+def test_audio_is_detected_as_its_type() -> None:
+    for mime in AUDIO_MIME_TYPES:
+        assert detect_mime(audio(mime, 1)) == mime
+
+
+def test_audio_is_small() -> None:
+    assert len(audio("audio/mpeg", 22)) == 144 * 611  # 4,000 bytes a second
+    assert len(audio("audio/wav", 22)) == 44 + 22 * WAV_RATE
+    assert len(audio("audio/mpeg", 0.001)) == 144  # at least one frame
+
+
+@pytest.mark.parametrize(
+    ("alias", "canonical"), [("audio/x-wav", "audio/wav"), ("audio/mp3", "audio/mpeg")]
+)
+def test_audio_accepts_aliases(alias: str, canonical: str) -> None:
+    assert audio(alias, 1) == audio(canonical, 1)
+
+
+@pytest.mark.parametrize("mime", ["audio/aac", "audio/ogg", "video/mp4", ""])
+def test_audio_rejects_other_types(mime: str) -> None:
+    with pytest.raises(ValueError, match="no audio writer"):
+        audio(mime, 1)
+
+
+@pytest.mark.parametrize("duration", [0, -0.5, math.nan, math.inf, MAX_DURATION_SECONDS + 1])
+def test_audio_rejects_durations_out_of_range(duration: float) -> None:
+    with pytest.raises(ValueError, match="durations must be"):
+        audio("audio/wav", duration)
