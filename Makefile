@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 PACKAGES := schemas mock_server plugin contract_tests
 
-.PHONY: serve test lint typecheck unit bench clean
+.PHONY: serve test lint typecheck system-deps unit bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +39,29 @@ typecheck: $(TEST_STAMP)
 	MYPYPATH=.typecheck $(BIN)/mypy -p rivya_contract
 	MYPYPATH=.typecheck $(BIN)/mypy tests $(wildcard bench/*.py docs/example/*.py)
 
-unit: $(TEST_STAMP)
+# Commands the tests run, each as command:Debian package. Tests that need a
+# missing command are skipped, so `unit` first installs what it can.
+SYSTEM_DEPS := ffprobe:ffmpeg ffmpeg:ffmpeg
+
+## Install the Debian packages of missing SYSTEM_DEPS commands (as root; otherwise name them).
+system-deps:
+	@missing=; \
+	for pair in $(SYSTEM_DEPS); do \
+		command -v "$${pair%%:*}" >/dev/null 2>&1 && continue; \
+		case " $$missing " in *" $${pair#*:} "*) ;; *) missing="$$missing $${pair#*:}";; esac; \
+	done; \
+	if [ -z "$$missing" ]; then \
+		exit 0; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "apt-get install$$missing"; \
+		apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	else \
+		echo "missing test commands: install the Debian packages$$missing" \
+			"(tests that need them are skipped)" >&2; \
+	fi
+
+unit: $(TEST_STAMP) system-deps
 	$(BIN)/pytest
 
 BENCH_VENV := .venv-bench
