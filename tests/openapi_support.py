@@ -13,18 +13,13 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from rivya_contract.schemas import surface
+
 DOC_URI = "urn:rivya:test:openapi"
 
-# (method, path, scope): the surface table of rivya-api.md; None means public.
-SURFACE = [
-    ("get", "/api/v1/models", None),
-    ("post", "/api/v1/generations", "generations:create"),
-    ("get", "/api/v1/generations/{taskId}", "generations:read"),
-    ("post", "/api/v1/files", "files:create"),
-    ("get", "/api/v1/files/{fileId}", "files:read"),
-    ("get", "/api/v1/credits", "credits:read"),
-    ("get", "/api/v1/openapi.json", None),
-]
+# (method, path, scope) of every public operation, from the surface file; tests/test_surface.py
+# holds the documented table it must match.
+SURFACE = [(op.method.lower(), op.path, op.scope) for op in surface().group("api")]
 SURFACE_IDS = [f"{method.upper()} {path}" for method, path, _ in SURFACE]
 
 
