@@ -40,7 +40,7 @@ typecheck: $(TEST_STAMP)
 	MYPYPATH=.typecheck $(BIN)/mypy tests $(wildcard bench/*.py docs/example/*.py)
 
 # Commands the tests run, each as command:Debian package. Tests that need a
-# missing command are skipped, so `unit` first installs what it can.
+# missing command fail and name it, so `unit` first installs what it can.
 SYSTEM_DEPS := ffprobe:ffmpeg ffmpeg:ffmpeg
 
 ## Install the Debian packages of missing SYSTEM_DEPS commands (as root; otherwise name them).
@@ -58,7 +58,7 @@ system-deps:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
 	else \
 		echo "missing test commands: install the Debian packages$$missing" \
-			"(tests that need them are skipped)" >&2; \
+			"(tests that need them fail)" >&2; \
 	fi
 
 unit: $(TEST_STAMP) system-deps

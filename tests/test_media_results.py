@@ -3,7 +3,7 @@
 MP4 files are read by ffprobe and decoded by ffmpeg (width, height, duration,
 frames) and by mutagen (duration); WAV files by the ``wave`` module, mutagen and
 ffmpeg; MP3 files by mutagen (duration, frame format) and ffmpeg. The tests that
-need ffprobe and ffmpeg are skipped without them; ``make system-deps`` installs
+need ffprobe and ffmpeg fail without them, naming the fix; ``make system-deps`` installs
 them.
 """
 
@@ -41,10 +41,16 @@ DURATIONS = (0.5, 3, 5, 6, 10, 15, 22)
 MP3_FRAME_SECONDS = 1152 / 32000
 WAV_RATE = 8000
 
-needs_ffmpeg = pytest.mark.skipif(
-    shutil.which("ffprobe") is None or shutil.which("ffmpeg") is None,
-    reason="needs ffprobe and ffmpeg (make system-deps installs Debian's ffmpeg)",
-)
+needs_ffmpeg = pytest.mark.usefixtures("ffmpeg_tools")
+"""The test decodes with ffprobe and ffmpeg, which ``make system-deps`` installs."""
+
+
+@pytest.fixture(scope="session")
+def ffmpeg_tools() -> None:
+    """Fail, naming the fix, when ffprobe or ffmpeg is missing: a missing oracle is a gap."""
+    missing = [tool for tool in ("ffprobe", "ffmpeg") if shutil.which(tool) is None]
+    if missing:
+        pytest.fail(f"{' and '.join(missing)} missing: run `make system-deps` (Debian's ffmpeg)")
 
 
 def probe(data: bytes, tmp_path: Path, suffix: str) -> dict[str, Any]:
