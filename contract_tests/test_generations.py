@@ -29,7 +29,7 @@ CREATE_OK = (200, 201, 202)
 
 def price(body: dict[str, Any]) -> int:
     """Return what ``body`` reserves."""
-    return contract().cards[body["model"]].price(body.get("params"))
+    return contract().cards[body["model"]].price(body.get("params"), body=body)
 
 
 def balance(api: ContractClient) -> int:

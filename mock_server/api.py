@@ -143,7 +143,8 @@ class Api:
         if route.op.body == "json":
             return JsonBody(self.mock.config.max_body_bytes)
         if route.op.body == "upload":
-            return UploadBody(self.mock.config, call.headers.get("content-type", ""))
+            content_type = call.headers.get("content-type", "")
+            return UploadBody(self.mock.config, content_type, self.backend.contract)
         return NoBody()
 
     def done(self, call: Call, reply: Reply, route: Route | None) -> Reply:

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import random
 import threading
-import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
-from rivya_contract.mock_server import auth, lifecycle, media
+from rivya_contract.mock_server import auth, lifecycle, results
 from rivya_contract.mock_server.clock import Clock
 from rivya_contract.mock_server.config import MockConfig
 from rivya_contract.mock_server.exchange import ApiError
@@ -35,7 +37,8 @@ from rivya_contract.mock_server.records import (
 from rivya_contract.mock_server.references import check_references
 from rivya_contract.mock_server.store import Store
 from rivya_contract.mock_server.uploads import check_upload, duration_token
-from rivya_contract.schemas import REFERENCE_ITEMS, ModelCard, contract, surface
+from rivya_contract.schemas import REFERENCE_ITEMS, Contract, ModelCard, contract, surface
+from rivya_contract.schemas.contract import CardError, card_from_raw, load_cards
 
 DEMO_ACCOUNT = "acct_demo"
 """The id of the account the embedded defaults create."""
@@ -65,9 +68,32 @@ def fingerprint(body: Any) -> str:
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def coerce_selects(body: dict[str, Any]) -> None:
+def contract_for(config: MockConfig) -> Contract:
+    """Return the packaged contract with the config's own cards added.
+
+    Cards of ``models_dir``, then ``model_cards``, each replace a packaged card
+    of the same id.
+
+    Raises:
+        CardError: Naming the card's file (or ``model_cards[i]``) and the field at fault.
+
+    """
+    base = contract()
+    cards: dict[str, ModelCard] = {}
+    if config.models_dir:
+        folder = Path(config.models_dir)
+        if not folder.is_dir():
+            raise CardError(f"models_dir {folder}: no such folder")
+        cards.update(load_cards(folder, base))
+    for index, raw in enumerate(config.model_cards):
+        card = card_from_raw(raw, f"model_cards[{index}]", base)
+        cards[card.id] = card
+    return base.with_cards(cards) if cards else base
+
+
+def coerce_selects(body: dict[str, Any], cards: Mapping[str, ModelCard]) -> None:
     """Turn booleans and numbers given for select params into strings, in place."""
-    card = contract().cards.get(body.get("model"))  # type: ignore[arg-type]
+    card = cards.get(body.get("model"))  # type: ignore[arg-type]
     params = body.get("params")
     if card is None or not isinstance(params, dict):
         return
@@ -95,6 +121,8 @@ class Backend:
         planner: Planner | None = None,
     ) -> None:
         self.config = config
+        self.contract = contract_for(config)
+        """The contract this mock serves: the packaged cards and the config's own."""
         self.store = store
         self.clock = clock
         self.planner = planner
@@ -103,6 +131,7 @@ class Backend:
         self._rng_lock = threading.Lock()
         self._steps = 0
         self._document: bytes | None = None
+        self._models: bytes | None = None
         self.reset()
 
     def document(self) -> bytes:
@@ -110,9 +139,17 @@ class Backend:
         if self._document is None:
             from rivya_contract.mock_server.openapi import served_document
 
-            served = served_document(self.config)
+            served = served_document(self.config, self.contract)
             self._document = json.dumps(served, separators=(",", ":")).encode()
         return self._document
+
+    def models(self) -> bytes:
+        """Return the body of ``GET /api/v1/models``: every card's listing (built once)."""
+        if self._models is None:
+            data = [card.listing() for card in self.contract.cards.values()]
+            listing = {"object": "list", "data": data}
+            self._models = json.dumps(listing, separators=(",", ":")).encode()
+        return self._models
 
     # -- accounts and keys -------------------------------------------------
 
@@ -174,6 +211,12 @@ class Backend:
         idempotency_conflict, insufficient_credits) with nothing changed.
         """
         card, params = self._validated(body)
+        if card.api_status != "available":
+            raise ApiError(
+                "validation_failed",
+                f"$.model: {card.id} is listed but not callable through the API yet "
+                f"(api_status {card.api_status})",
+            )
         if params.get(REFERENCE_ITEMS):
             lenient = self.config.references == "lenient"
             items = params[REFERENCE_ITEMS]
@@ -192,7 +235,7 @@ class Backend:
             )
             if earlier is not None:
                 return self._replay(earlier, record.fingerprint, now)
-        cost = card.price(params, self.config.surcharges)
+        cost = card.price(params, self.config.surcharges, body)
         if not self.store.reserve(account_id, cost):
             if idempotency_key is not None:
                 self.store.drop_idempotency(account_id, idempotency_key)
@@ -205,8 +248,20 @@ class Backend:
         if chosen is None:
             with self._rng_lock:
                 chosen = lifecycle.default_plan(self.config, card, self._rng)
+        charge = cost
+        if card.metering is not None:
+            charge = math.ceil(cost * Fraction(self.config.metered_usage))
+        prompt = body.get("prompt")
         task = lifecycle.new_task(
-            task_id, account_id, card, card.resolved_params(params), cost, chosen, now
+            task_id,
+            account_id,
+            card,
+            card.resolved_params(params),
+            cost,
+            chosen,
+            now,
+            prompt_chars=len(prompt) if isinstance(prompt, str) else 0,
+            charge=charge,
         )
         self.store.add_task(task)
         return Seen(task, now)
@@ -233,18 +288,16 @@ class Backend:
             raise ApiError("not_found", "No such result.")
         if task.status_at(now) != "succeeded":
             raise ApiError("not_found", "The result is not ready.")
-        card = contract().cards[task.model]
-        if card.output_mime_type != "image/png":
-            return media.sample(card.output_mime_type), card.output_mime_type
-        ratio = str(task.params.get(card.ratio_param or "", "1:1"))
-        width, height = media.size_for_ratio(ratio)
-        return media.png(width, height, seed=zlib.crc32(path.encode())), "image/png"
+        card = self.contract.cards.get(task.model)
+        if card is None:
+            raise ApiError("not_found", "No such result.")
+        return results.render(card, task.params, task.prompt_chars, path)
 
     # -- files ---------------------------------------------------------------
 
     def upload(self, account_id: str, upload: Upload) -> StoredFile:
         """Check and store an uploaded reference file; drop files past retention."""
-        kind, mime = check_upload(upload)
+        kind, mime = check_upload(upload, self.contract)
         file_id = self.new_id("file")
         data = upload.file.data
         stored = StoredFile(
@@ -273,14 +326,14 @@ class Backend:
 
     def _validated(self, body: Any) -> tuple[ModelCard, dict[str, Any]]:
         if self.config.coerce_selects and isinstance(body, dict):
-            coerce_selects(body)
+            coerce_selects(body, self.contract.cards)
         ignore = self.config.unknown_params == "ignore"
-        errors = contract().validate_generation_request(body, ignore_unknown_params=ignore)
+        errors = self.contract.validate_generation_request(body, ignore_unknown_params=ignore)
         if errors:
             shown = "; ".join(str(error) for error in errors[:MAX_SHOWN_ERRORS])
             more = len(errors) - MAX_SHOWN_ERRORS
             raise ApiError("validation_failed", shown + (f" (and {more} more)" if more > 0 else ""))
-        card = contract().cards[body["model"]]
+        card = self.contract.cards[body["model"]]
         params = dict(body.get("params") or {})
         if ignore:
             known = card.params_schema["properties"]

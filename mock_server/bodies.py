@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 from rivya_contract.mock_server.exchange import ApiError, Call
 from rivya_contract.mock_server.multipart import MultipartReader, UploadError
-from rivya_contract.schemas import contract
+from rivya_contract.schemas import Contract
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -47,9 +48,8 @@ class JsonBody:
         call.body = b"".join(self._chunks)
 
 
-def upload_limit(fields: Mapping[str, str]) -> int:
+def upload_limit(fields: Mapping[str, str], c: Contract) -> int:
     """Return the size limit of an upload from the form fields sent before the file."""
-    c = contract()
     card = c.cards.get(fields.get("model", ""))
     policy = card.upload_policy if card is not None and card.upload_policy else None
     policy = policy or c.default_upload_policy
@@ -60,11 +60,12 @@ def upload_limit(fields: Mapping[str, str]) -> int:
 class UploadBody:
     """Streams a multipart upload through the reader, which enforces size limits as it reads."""
 
-    def __init__(self, config: MockConfig, content_type: str) -> None:
+    def __init__(self, config: MockConfig, content_type: str, c: Contract) -> None:
         self._error: UploadError | None = None
         self._reader: MultipartReader | None = None
         try:
-            self._reader = MultipartReader(content_type, file_limit=upload_limit)
+            limit = functools.partial(upload_limit, c=c)
+            self._reader = MultipartReader(content_type, file_limit=limit)
         except UploadError as error:
             self._error = error
 

@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import json
-from functools import cache
 from typing import TYPE_CHECKING
 
 from rivya_contract.mock_server.exchange import Call, Reply
-from rivya_contract.schemas import contract
 
 if TYPE_CHECKING:
     from rivya_contract.mock_server.backend import Backend
 
 
-@cache
-def _models_body() -> bytes:
-    listing = {"object": "list", "data": [card.listing() for card in contract().cards.values()]}
-    return json.dumps(listing, separators=(",", ":")).encode()
-
-
 def list_models(call: Call, backend: Backend) -> Reply:
     """Answer the public model list (built once)."""
-    return Reply(call.ok, _models_body())
+    return Reply(call.ok, backend.models())
 
 
 def openapi(call: Call, backend: Backend) -> Reply:

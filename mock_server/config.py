@@ -116,6 +116,12 @@ class MockConfig:
     """When set, the control API requires ``Authorization: Bearer <admin_token>``."""
     journal_size: int = 1000
     """Most requests kept in the journal."""
+    models_dir: str | None = None
+    """A folder of model cards (``<id>.json``) that add to or replace the packaged catalog."""
+    model_cards: tuple[Mapping[str, Any], ...] = ()
+    """Model cards as JSON objects, added after ``models_dir`` (in Python or TOML tables)."""
+    metered_usage: float = 1.0
+    """Share (0..1) of a METERED task's reservation it is charged when it succeeds."""
 
     def replace(self, **changes: Any) -> MockConfig:
         """Return a copy with ``changes`` applied and checked."""
@@ -138,8 +144,17 @@ def _convert(name: str, value: Any) -> Any:
         if not all("=" in p for p in pairs):
             raise ValueError(f"expected model:param=credits[,...], got {value!r}")
         return {k.strip(): int(v) for k, v in (p.split("=", 1) for p in pairs)}
+    if name == "model_cards":
+        if isinstance(value, Mapping):
+            value = [value]
+        if not isinstance(value, list | tuple) or not all(isinstance(v, Mapping) for v in value):
+            raise ValueError("expected model cards as JSON objects (TOML tables); see models_dir")
+        return tuple(dict(card) for card in value)
     default = _FIELDS[name].default
-    if name in ("queued_seconds", "processing_seconds", "admin_token") and value in (None, ""):
+    if name in ("queued_seconds", "processing_seconds", "admin_token", "models_dir") and value in (
+        None,
+        "",
+    ):
         return None
     if isinstance(default, bool) or name in ("virtual_clock", "coerce_selects"):
         if isinstance(value, bool):
@@ -161,6 +176,8 @@ def _check(config: MockConfig) -> MockConfig:
     problems = []
     if not 0.0 <= config.failure_rate <= 1.0:
         problems.append("failure_rate must be between 0 and 1")
+    if not 0.0 <= config.metered_usage <= 1.0:
+        problems.append("metered_usage must be between 0 and 1")
     if config.credits < 0:
         problems.append("credits must not be negative")
     for name in ("queued_seconds", "processing_seconds"):

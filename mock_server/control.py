@@ -128,7 +128,8 @@ class Controller:
 
     def add_script(self, fields: dict[str, Any]) -> Script:
         """Add the script ``fields`` describe (the control API's body); see ``script``."""
-        created = Script(f"script_{next(self._ids)}", script_spec(fields))
+        spec = script_spec(fields, self.backend.contract.cards)
+        created = Script(f"script_{next(self._ids)}", spec)
         with self._lock:
             self._scripts.append(created)
         return created

@@ -7,13 +7,12 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from rivya_contract.mock_server import results
 from rivya_contract.mock_server.clock import iso
 from rivya_contract.mock_server.config import MockConfig
 from rivya_contract.mock_server.records import FAILURE_CODE, FAILURE_MESSAGE, Outcome, Task
 from rivya_contract.mock_server.store import Store
 from rivya_contract.schemas import ModelCard
-
-EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "video/mp4": "mp4"}
 
 
 @dataclass(frozen=True)
@@ -55,6 +54,8 @@ def new_task(
     cost: int,
     plan: Plan,
     now: float,
+    prompt_chars: int = 0,
+    charge: int | None = None,
 ) -> Task:
     """Return a task created at ``now`` that will follow ``plan``."""
     if plan.by_polls:
@@ -62,8 +63,9 @@ def new_task(
     else:
         processing_at = now + plan.queued_seconds
         finishes_at = processing_at + plan.processing_seconds
-    extension = EXTENSIONS.get(card.output_mime_type, "bin")
-    paths = [f"/media/results/{task_id}/{n}.{extension}" for n in range(card.output_count)]
+    extension = results.EXTENSIONS.get(results.mime_type(card, params), "bin")
+    made = results.count(card, params)
+    paths = [f"/media/results/{task_id}/{n}.{extension}" for n in range(made)]
     return Task(
         id=task_id,
         account_id=account_id,
@@ -77,6 +79,8 @@ def new_task(
         error_code=plan.error_code,
         error_message=plan.error_message,
         result_paths=paths,
+        prompt_chars=prompt_chars,
+        charge=cost if charge is None else charge,
         queued_polls=plan.queued_polls if plan.by_polls else None,
         processing_polls=plan.processing_polls,
     )
@@ -86,8 +90,9 @@ def settle_due(store: Store, account_id: str, now: float, *, refund: bool) -> No
     """Charge or refund every task of the account whose outcome is due by ``now``."""
     for task in store.take_due(account_id, now):
         succeeded = task.outcome == "succeeded"
-        store.release(account_id, task.reserved_credits, charge=succeeded or not refund)
-        task.final_credits = task.reserved_credits if succeeded else 0
+        charged = task.charge if succeeded else (0 if refund else task.reserved_credits)
+        store.release(account_id, task.reserved_credits, charged=charged)
+        task.final_credits = task.charge if succeeded else 0
         task.settled = True
 
 
@@ -104,7 +109,7 @@ def task_view(task: Task, now: float, base_url: str, *, created: bool = False) -
     if status == "succeeded":
         urls = [base_url + path for path in task.result_paths]
         result = {"primary_url": urls[0], "urls": urls}
-        final_credits = task.reserved_credits
+        final_credits = task.charge
     elif status == "failed":
         error = {"code": task.error_code, "message": task.error_message}
     return {

@@ -87,6 +87,10 @@ class Task:
     """True once the reservation has been charged or refunded."""
     result_paths: list[str] = field(default_factory=list)
     """Paths (under the mock's base URL) of the result media."""
+    prompt_chars: int = 0
+    charge: int = 0
+    """What the task costs if it succeeds: its reservation (FIXED), or up to it (METERED)."""
+    """The prompt's length in characters (what an audio result's length follows)."""
     queued_polls: int | None = None
     """For a task timed by polls: how many polls see it queued; None for a timed task."""
     processing_polls: int | None = None

@@ -26,20 +26,29 @@ def file_id_of(url: str) -> str | None:
     return file_id if file_id and "/" not in file_id else None
 
 
-def _problem(stored: StoredFile, item: dict[str, Any], card: ModelCard) -> str | None:
+def _problem(stored: StoredFile, item: dict[str, Any], card: ModelCard) -> tuple[str, str] | None:
+    """Return (the item's field at fault, what is wrong), or None for a usable reference."""
     if item["kind"] != stored.kind:
-        return f"kind is {item['kind']!r} but the file is {stored.kind!r}"
+        return "url", f"kind is {item['kind']!r} but the file is {stored.kind!r}"
     policy = card.upload_policy
     kind = policy.kinds.get(stored.kind) if policy else None
     if kind is None:
-        return f"{card.id} does not take {stored.kind} references"
+        return "url", f"{card.id} does not take {stored.kind} references"
     if not any(same_type(stored.mime_type, allowed) for allowed in kind.mime_types):
-        return f"{card.id} does not take {stored.mime_type} files"
+        return "url", f"{card.id} does not take {stored.mime_type} files"
     if stored.size_bytes > kind.max_bytes:
-        return f"the file is larger than {card.id}'s {kind.max_bytes}-byte limit"
+        return "url", f"the file is larger than {card.id}'s {kind.max_bytes}-byte limit"
     mime = item.get("mimeType")
     if mime is not None and not same_type(mime, stored.mime_type):
-        return f"mimeType is {mime!r} but the file is {stored.mime_type!r}"
+        return "url", f"mimeType is {mime!r} but the file is {stored.mime_type!r}"
+    token = item.get("durationToken")
+    if kind.duration_token_required and token is None:
+        return "durationToken", (
+            f"is required: {card.id} checks the duration of {stored.kind} references; "
+            "send the duration_token of the upload"
+        )
+    if token is not None and token != stored.duration_token:
+        return "durationToken", "does not match the duration_token of the uploaded file"
     return None
 
 
@@ -70,4 +79,6 @@ def check_references(
             )
         problem = _problem(stored, item, card)
         if problem is not None:
-            raise ApiError("validation_failed", f"{where}: {problem}")
+            field, message = problem
+            at = f"$.params.{REFERENCE_ITEMS}[{index}].{field}"
+            raise ApiError("validation_failed", f"{at}: {message}")

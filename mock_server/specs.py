@@ -12,7 +12,7 @@ the input came from.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -154,8 +154,10 @@ def fault_spec(fields: Mapping[str, Any]) -> FaultSpec:
     )
 
 
-def script_spec(fields: Mapping[str, Any]) -> ScriptSpec:
+def script_spec(fields: Mapping[str, Any], models: Container[str] | None = None) -> ScriptSpec:
     """Return the script ``fields`` describe (``control.schema.json#/$defs/script``).
+
+    ``models`` are the model ids a script may name (the packaged catalog by default).
 
     Raises:
         SpecError: Naming the first fields that break a rule.
@@ -163,7 +165,7 @@ def script_spec(fields: Mapping[str, Any]) -> ScriptSpec:
     """
     check("script", fields)
     model = fields.get("model")
-    if model is not None and model not in contract().cards:
+    if model is not None and model not in (contract().cards if models is None else models):
         raise SpecError(f"model: unknown model {model!r}", "model")
     outcome: ScriptOutcome = fields.get("outcome", "succeeded")
     by_polls = "queued_polls" in fields or "processing_polls" in fields

@@ -50,8 +50,8 @@ class Store(Protocol):
     def reserve(self, account_id: str, credits: int) -> bool:
         """Move ``credits`` from balance to reserved if the balance covers them."""
 
-    def release(self, account_id: str, credits: int, *, charge: bool) -> None:
-        """End a reservation: charge it (spent) or refund it (balance)."""
+    def release(self, account_id: str, credits: int, *, charged: int) -> None:
+        """End a reservation of ``credits``: ``charged`` of it spent, the rest refunded."""
 
     def add_task(self, task: Task) -> None:
         """Store a new task."""
@@ -149,14 +149,12 @@ class MemoryStore:
         account.reserved += credits
         return True
 
-    def release(self, account_id: str, credits: int, *, charge: bool) -> None:
-        """End a reservation: charge it (spent) or refund it (balance)."""
+    def release(self, account_id: str, credits: int, *, charged: int) -> None:
+        """End a reservation of ``credits``: ``charged`` of it spent, the rest refunded."""
         account = self._accounts[account_id]
         account.reserved -= credits
-        if charge:
-            account.spent += credits
-        else:
-            account.balance += credits
+        account.spent += charged
+        account.balance += credits - charged
 
     def add_task(self, task: Task) -> None:
         """Store a new task and schedule its settlement."""

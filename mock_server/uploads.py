@@ -7,7 +7,7 @@ import hashlib
 from rivya_contract.mock_server.exchange import ApiError
 from rivya_contract.mock_server.multipart import Upload
 from rivya_contract.mock_server.sniff import detect_mime, extension_mime, same_type
-from rivya_contract.schemas import UploadPolicy, contract, surface
+from rivya_contract.schemas import Contract, UploadPolicy, surface
 
 KINDS = ("image", "video", "audio")
 SNIFF_BYTES = 4096
@@ -18,11 +18,11 @@ def _reject(message: str) -> ApiError:
     return ApiError("validation_failed", f"upload rejected: {message}")
 
 
-def _policy(fields: dict[str, str]) -> tuple[UploadPolicy, str]:
+def _policy(fields: dict[str, str], c: Contract) -> tuple[UploadPolicy, str]:
     model = fields.get("model")
     if model is None:
-        return contract().default_upload_policy, "the Files API"
-    card = contract().cards.get(model)
+        return c.default_upload_policy, "the Files API"
+    card = c.cards.get(model)
     if card is None:
         raise _reject(f"model: unknown model {model[:60]!r}")
     if card.upload_policy is None:
@@ -30,7 +30,7 @@ def _policy(fields: dict[str, str]) -> tuple[UploadPolicy, str]:
     return card.upload_policy, model
 
 
-def check_upload(upload: Upload) -> tuple[str, str]:
+def check_upload(upload: Upload, c: Contract) -> tuple[str, str]:
     """Return (kind, detected MIME type) of an acceptable upload, or raise validation_failed."""
     fields = upload.fields
     unknown = sorted(set(fields) - set(FIELDS))
@@ -44,7 +44,7 @@ def check_upload(upload: Upload) -> tuple[str, str]:
     for name, limit in surface()["uploadFile"].limits.items():
         if len(fields.get(name, "")) > limit:
             raise _reject(f"{name} must be at most {limit} characters")
-    policy, owner = _policy(fields)
+    policy, owner = _policy(fields, c)
     limits = policy.kinds.get(kind)
     if limits is None:
         raise _reject(f"{owner} does not take {kind} files")

@@ -105,7 +105,7 @@ class Budget:
         if card is None:
             return None
         params = parsed.get("params")
-        return card.price(params if isinstance(params, dict) else None, self.surcharges)
+        return card.price(params if isinstance(params, dict) else None, self.surcharges, parsed)
 
     def hold(self, body: bytes) -> Hold:
         """Hold the price of a create; raise ``BudgetExceeded`` when it does not fit."""

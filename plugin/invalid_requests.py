@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import cache
 from typing import Any
 
@@ -196,7 +197,8 @@ def _bad_param(draw: st.DrawFn, card: ModelCard, body: dict[str, Any]) -> tuple[
         return body, json_path(["params", key]), f"params.{key} is not one of its options"
     kinds = spec["type"] if isinstance(spec["type"], list) else [spec["type"]]
     wrong_values: list[st.SearchStrategy[Any]] = [_non(*kinds)]
-    low, high, step = spec.get("minimum"), spec.get("maximum"), spec.get("multipleOf")
+    low, high = spec.get("minimum"), spec.get("maximum")
+    step = Fraction(spec["x-step"]) if "x-step" in spec else None
     if low is not None:
         below = math.ceil(low) - 1
         wrong_values.append(st.integers(below - 1000, below).filter(lambda v: v < low))
@@ -204,7 +206,7 @@ def _bad_param(draw: st.DrawFn, card: ModelCard, body: dict[str, Any]) -> tuple[
         above = math.floor(high) + 1
         wrong_values.append(st.integers(above, above + 1000).filter(lambda v: v > high))
     if step is not None and low is not None and (high is None or high - low >= step):
-        wrong_values.append(st.just(low + step / 2))
+        wrong_values.append(st.just(float(Fraction(str(low)) + step / 2)))
     params[key] = draw(st.one_of(wrong_values))
     return body, json_path(["params", key]), f"params.{key} has the wrong type or is out of range"
 

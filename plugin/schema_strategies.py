@@ -1,13 +1,14 @@
 """Hypothesis strategies compiled from the JSON Schema subset the contract's schemas use.
 
 Faster than a general JSON Schema generator because the subset is small:
-``type``, ``enum``, ``const``, string lengths and patterns, number bounds and
-``multipleOf``, objects with ``properties``/``required``/``additionalProperties:
-false``, arrays with ``items`` and size bounds, ``allOf`` and ``$ref`` into the
-contract's registry, and ``not`` (as a filter). ``allOf`` is merged into one schema first (enums
-intersect, bounds tighten), so every value drawn is valid by construction. A
-keyword outside the subset raises ``UnsupportedSchema``: a schema change then
-shows up as an error, never as invalid examples.
+``type``, ``enum``, ``const``, string lengths and patterns, number bounds,
+``multipleOf`` and exact decimal steps (``x-step``, counted from the minimum),
+objects with ``properties``/``required``/``additionalProperties: false``,
+arrays with ``items`` and size bounds, ``allOf`` and ``$ref`` into the
+contract's registry, and ``not`` (as a filter). ``allOf`` is merged into one
+schema first (enums intersect, bounds tighten), so every value drawn is valid
+by construction. A keyword outside the subset raises ``UnsupportedSchema``: a
+schema change then shows up as an error, never as invalid examples.
 """
 
 from __future__ import annotations
@@ -173,6 +174,8 @@ def _numbers(schema: Mapping[str, Any], integer: bool) -> st.SearchStrategy[int 
     low, high = schema.get("minimum"), schema.get("maximum")
     if "exclusiveMinimum" in schema or "exclusiveMaximum" in schema:
         raise UnsupportedSchema("exclusive bounds")
+    if "x-step" in schema:
+        return _stepped(schema)
     step = schema.get("multipleOf", 1 if integer else None)
     if step is None:
         return st.floats(low, high, allow_nan=False, allow_infinity=False)
@@ -182,6 +185,18 @@ def _numbers(schema: Mapping[str, Any], integer: bool) -> st.SearchStrategy[int 
     as_int = fraction.denominator == 1
     return st.integers(first, last).map(
         lambda k: int(k * fraction) if as_int else float(k * fraction)
+    )
+
+
+def _stepped(schema: Mapping[str, Any]) -> st.SearchStrategy[int | float]:
+    """Draw ``minimum + k * x-step`` within the bounds, exactly (shrinks towards the minimum)."""
+    step = Fraction(schema["x-step"])
+    base = Fraction(str(schema.get("minimum", 0)))
+    high = schema.get("maximum")
+    last = None if high is None else math.floor((Fraction(str(high)) - base) / step)
+    whole = step.denominator == 1 and base.denominator == 1
+    return st.integers(0, last).map(
+        lambda k: int(base + k * step) if whole else float(base + k * step)
     )
 
 
@@ -220,7 +235,8 @@ _SIMPLE: dict[str, Callable[[Mapping[str, Any]], st.SearchStrategy[Any]]] = {
 
 _KNOWN = frozenset(
     {"type", "enum", "const", "minLength", "maxLength", "pattern", "x-patterns", "minimum"}
-    | {"maximum", "multipleOf", "properties", "required", "additionalProperties", "items"}
+    | {"maximum", "multipleOf", "x-step", "properties", "required", "additionalProperties"}
+    | {"items"}
     | {"minItems", "maxItems", "exclusiveMinimum", "exclusiveMaximum", "not"}
 )
 

@@ -177,7 +177,7 @@ class RivyaStateMachine(RuleBasedStateMachine):
 
     def _create(self, body: dict[str, Any], headers: dict[str, str] | None = None) -> Any:
         card = contract().cards[body["model"]]
-        price = card.price(body.get("params"), self.surcharges)
+        price = card.price(body.get("params"), self.surcharges, body)
         response = self._send(
             "POST",
             CREATE,

@@ -5,10 +5,13 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 from jsonschema import Draft202012Validator
 from referencing import Registry
+
+from rivya_contract.schemas.steps import StepValidator
 
 REFERENCE_ITEMS = "referenceMediaItems"
 """The params key that carries reference files."""
@@ -19,10 +22,12 @@ PROMPT_CHARACTERS = r"^[^\x00\ud800-\udfff]*$"
 
 @dataclass(frozen=True)
 class KindPolicy:
-    """The limits for one kind of file: largest size in bytes and accepted MIME types."""
+    """The limits for one kind of file: largest size, accepted MIME types, duration token."""
 
     max_bytes: int
     mime_types: tuple[str, ...]
+    duration_token_required: bool = False
+    """Whether a reference of this kind must carry its upload's ``durationToken``."""
 
 
 @dataclass(frozen=True)
@@ -31,15 +36,22 @@ class UploadPolicy:
 
     max_files: int
     kinds: Mapping[str, KindPolicy]
+    roles: tuple[str, ...] = ()
+    """Documented roles of the references, by position (``first_frame``, ``last_frame``)."""
 
     @classmethod
     def from_raw(cls, raw: Mapping[str, Any]) -> UploadPolicy:
         """Build a policy from its JSON form (``upload-policy.schema.json``)."""
         kinds = {
-            name: KindPolicy(int(spec["max_bytes"]), tuple(spec["mime_types"]))
+            name: KindPolicy(
+                int(spec["max_bytes"]),
+                tuple(spec["mime_types"]),
+                bool(spec.get("duration_token_required", False)),
+            )
             for name, spec in raw["kinds"].items()
         }
-        return cls(max_files=int(raw["max_files"]), kinds=kinds)
+        roles = tuple(raw.get("roles", ()))
+        return cls(max_files=int(raw["max_files"]), kinds=kinds, roles=roles)
 
     def largest(self) -> int:
         """Return the largest size any kind accepts."""
@@ -54,6 +66,42 @@ class Surcharge:
     value: str
     modes: tuple[str, ...]
     credits: int
+
+
+@dataclass(frozen=True)
+class Metering:
+    """How a METERED model's credits follow from a request (``model-card.schema.json``)."""
+
+    unit: str
+    source: str
+    """``prompt``, ``params.<key>`` or ``params.<array>[].<key>``."""
+    credits_per_unit: Decimal
+
+    def units(self, body: Mapping[str, Any], params: Mapping[str, Any]) -> Decimal:
+        """Count the units of a request: characters of its text, or seconds of a number."""
+        if self.source == "prompt":
+            values: list[Any] = [body.get("prompt") or ""]
+        else:
+            path = self.source.removeprefix("params.")
+            key, _, inner = path.partition("[].")
+            found = params.get(key)
+            if inner:
+                items = found if isinstance(found, list) else []
+                values = [item.get(inner) for item in items if isinstance(item, dict)]
+            else:
+                values = [found]
+        total = Decimal(0)
+        for value in values:
+            if isinstance(value, str):
+                total += len(value)
+            elif isinstance(value, int | float) and not isinstance(value, bool):
+                total += Decimal(repr(value))
+        return total
+
+    def credits(self, base: int, body: Mapping[str, Any], params: Mapping[str, Any]) -> int:
+        """Return ``max(base, ceil(units x credits_per_unit))``."""
+        used = self.units(body, params) * self.credits_per_unit
+        return max(base, int(used.to_integral_value(rounding=ROUND_CEILING)))
 
 
 @dataclass(frozen=True)
@@ -82,6 +130,10 @@ class ModelCard:
     processing_seconds: float
     raw: Mapping[str, Any] = field(repr=False)
     request_validator: Draft202012Validator = field(repr=False, compare=False)
+    api_status: str = "available"
+    metering: Metering | None = None
+    output: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    """The card's ``output``: mime_type, count and the params that shape the result."""
 
     @classmethod
     def from_raw(
@@ -90,6 +142,13 @@ class ModelCard:
         """Build a card from its data file, deriving its params and request schemas."""
         policy = UploadPolicy.from_raw(raw["upload_policy"]) if raw["upload_policy"] else None
         params_schema = copy.deepcopy(raw["params"])
+        for spec in params_schema["properties"].values():
+            step = spec.get("x-step")
+            start = Decimal(repr(spec.get("minimum", 0)))
+            whole = Decimal(step or "0.5") % 1 == 0 and start % 1 == 0
+            if step is not None and whole:
+                # A whole step is exact as multipleOf, which every JSON Schema reader knows.
+                spec["multipleOf"] = int(Decimal(step))
         if policy is not None:
             params_schema["properties"][REFERENCE_ITEMS] = {
                 "type": "array",
@@ -152,7 +211,10 @@ class ModelCard:
             queued_seconds=float(raw["simulation"]["queued_seconds"]),
             processing_seconds=float(raw["simulation"]["processing_seconds"]),
             raw=raw,
-            request_validator=Draft202012Validator(request_schema, registry=registry),
+            request_validator=StepValidator(request_schema, registry=registry),
+            api_status=raw["api_status"],
+            metering=_metering(raw.get("metering")),
+            output=raw["output"],
         )
 
     def resolved_params(self, params: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -169,16 +231,23 @@ class ModelCard:
         return self.supported_modes[0]
 
     def price(
-        self, params: Mapping[str, Any] | None, surcharges: Mapping[str, int] | None = None
+        self,
+        params: Mapping[str, Any] | None,
+        surcharges: Mapping[str, int] | None = None,
+        body: Mapping[str, Any] | None = None,
     ) -> int:
         """Return the credits a request reserves.
 
-        ``surcharges`` overrides the card's surcharge amounts, keyed
+        FIXED: the base credits plus the surcharges that apply. METERED: the
+        metering's amount for the request (``body``, for a prompt-counted
+        model). ``surcharges`` overrides the card's surcharge amounts, keyed
         ``"<model>:<param>"`` (for example ``"grok-imagine:enable_pro"``).
         """
         resolved = self.resolved_params(params)
         mode = self.mode(params)
         total = self.base_credits
+        if self.metering is not None:
+            total = self.metering.credits(self.base_credits, body or {}, resolved)
         for extra in self.surcharges:
             if mode in extra.modes and resolved.get(extra.param) == extra.value:
                 key = f"{self.id}:{extra.param}"
@@ -194,9 +263,15 @@ class ModelCard:
             reference_media = {
                 "max_files": policy.max_files,
                 "kinds": [
-                    {"kind": name, "max_bytes": k.max_bytes, "mime_types": list(k.mime_types)}
+                    {
+                        "kind": name,
+                        "max_bytes": k.max_bytes,
+                        "mime_types": list(k.mime_types),
+                        "duration_token_required": k.duration_token_required,
+                    }
                     for name, k in policy.kinds.items()
                 ],
+                "roles": list(policy.roles),
             }
         upload_modes = [self.reference_mode] if policy and self.reference_mode else []
         return {
@@ -232,9 +307,12 @@ def _param_entry(key: str, spec: Mapping[str, Any], params: Mapping[str, Any]) -
         entry["options"] = list(spec["enum"])
     elif spec.get("type") in ("number", "integer"):
         entry["type"] = "number"
-        for source, target in (("minimum", "min"), ("maximum", "max"), ("multipleOf", "step")):
+        for source, target in (("minimum", "min"), ("maximum", "max")):
             if source in spec:
                 entry[target] = spec[source]
+        if "x-step" in spec:
+            step = Decimal(spec["x-step"])
+            entry["step"] = int(step) if step == step.to_integral_value() else float(step)
     elif spec.get("type") == "array":
         entry["type"] = "array"
     else:
@@ -242,3 +320,9 @@ def _param_entry(key: str, spec: Mapping[str, Any], params: Mapping[str, Any]) -
     if "default" in spec:
         entry["default"] = spec["default"]
     return entry
+
+
+def _metering(raw: Mapping[str, Any] | None) -> Metering | None:
+    if raw is None:
+        return None
+    return Metering(raw["unit"], raw["source"], Decimal(raw["credits_per_unit"]))

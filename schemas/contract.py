@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -53,6 +54,10 @@ class Contract:
     _validators: Mapping[str, Draft202012Validator]
     _envelope: Draft202012Validator
     _control: Mapping[str, Draft202012Validator]
+
+    def with_cards(self, cards: Mapping[str, ModelCard]) -> Contract:
+        """Return this contract with ``cards`` added, a card of the same id replacing its own."""
+        return dataclasses.replace(self, cards={**self.cards, **cards})
 
     def validator(self, name: str) -> Draft202012Validator:
         """Return the compiled validator of the schema called ``name``."""
@@ -126,22 +131,50 @@ def _card_order(paths: Iterable[Path]) -> list[Path]:
     return sorted(paths, key=lambda p: p.stem)
 
 
+class CardError(ValueError):
+    """A model card that breaks ``model-card.schema.json``; the message names file and field."""
+
+
+def card_from_raw(raw: Any, origin: str, contract_: Contract | None = None) -> ModelCard:
+    """Check one card's JSON form and build it; ``origin`` names it in errors (a file path).
+
+    Raises:
+        CardError: Naming ``origin`` and the first field that breaks the card schema.
+
+    """
+    c = contract_ or contract()
+    problems = field_errors(c.validator("model-card").iter_errors(raw))
+    if problems:
+        raise CardError(f"model card {origin}: {problems[0]}")
+    return ModelCard.from_raw(raw, c.schemas, c.registry)
+
+
+def load_cards(folder: Path, contract_: Contract | None = None) -> dict[str, ModelCard]:
+    """Load every ``*.json`` card of ``folder``, by model id; each id must equal its file name.
+
+    Raises:
+        CardError: For a file that is not JSON, breaks the card schema, or is misnamed.
+
+    """
+    cards: dict[str, ModelCard] = {}
+    for path in _card_order(folder.glob("*.json")):
+        try:
+            raw = _read(path)
+        except (OSError, ValueError) as error:
+            raise CardError(f"model card {path}: not readable JSON: {error}") from None
+        card = card_from_raw(raw, str(path), contract_)
+        if card.id != path.stem:
+            raise CardError(f"model card {path}: $.id: {card.id!r} must equal the file name")
+        cards[card.id] = card
+    return cards
+
+
 @cache
 def contract() -> Contract:
     """Load, check and compile the contract; the result is cached for the process."""
     schemas = _load_schemas()
     registry = _registry(schemas)
-    card_check = Draft202012Validator(schemas["model-card"], registry=registry)
     policy_check = Draft202012Validator(schemas["upload-policy"], registry=registry)
-    cards: dict[str, ModelCard] = {}
-    for path in _card_order((SCHEMA_DIR / "models").glob("*.json")):
-        raw = _read(path)
-        problems = field_errors(card_check.iter_errors(raw))
-        if problems:
-            raise ValueError(f"model card {path.name}: {problems[0]}")
-        if raw["id"] != path.stem:
-            raise ValueError(f"model card {path.name}: id must equal the file name")
-        cards[raw["id"]] = ModelCard.from_raw(raw, schemas, registry)
     defaults_raw = _read(SCHEMA_DIR / "upload-defaults.json")
     if policy_check.is_valid(defaults_raw) is False:
         raise ValueError("upload-defaults.json does not match upload-policy.schema.json")
@@ -157,9 +190,9 @@ def contract() -> Contract:
         name: Draft202012Validator({"$ref": f"{control_id}#/$defs/{name}"}, registry=registry)
         for name in schemas["control"]["$defs"]
     }
-    return Contract(
+    bare = Contract(
         schemas=schemas,
-        cards=cards,
+        cards={},
         default_upload_policy=UploadPolicy.from_raw(defaults_raw),
         error_status=_error_status(schemas["error"]),
         surface=Surface.from_raw(surface_raw),
@@ -168,6 +201,7 @@ def contract() -> Contract:
         _envelope=validators["generation-request"],
         _control=control,
     )
+    return bare.with_cards(load_cards(SCHEMA_DIR / "models", bare))
 
 
 def schema(name: str) -> dict[str, Any]:

@@ -79,6 +79,9 @@ def _message(error: ValidationError) -> str:
         return f"must have at most {expected} items, got {len(value)}"
     if kind == "minItems":
         return f"must have at least {expected} items"
+    if kind == "x-step":
+        start = error.schema.get("minimum", 0) if isinstance(error.schema, dict) else 0
+        return f"{_shown(value)} is off the {expected} step (counted from {start})"
     if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"):
         return f"{_shown(value)} breaks {kind} {expected}"
     if kind == "pattern":

@@ -191,6 +191,7 @@ def build_openapi(
     server_url: str = "https://rivya.ai",
     extra_paths: Mapping[str, Any] | None = None,
     extra_tags: Iterable[Mapping[str, Any]] = (),
+    contract_: Contract | None = None,
 ) -> dict[str, Any]:
     """Build the OpenAPI 3.1 document of the Rivya API v1 from the schema files.
 
@@ -198,7 +199,7 @@ def build_openapi(
     ``POST /generations`` and ``POST /files``; ``extra_paths`` and
     ``extra_tags`` let the mock add its own control endpoints.
     """
-    c = contract()
+    c = contract_ or contract()
     names = {name: component_name(name, c) for name in API_SCHEMAS}
     components = {names[name]: embed(c.schemas[name], names) for name in API_SCHEMAS}
     request_refs = []

@@ -116,6 +116,7 @@ NEW_CARD: dict[str, Any] = {
     "output": {"mime_type": "image/png", "count": 1},
     "simulation": {"queued_seconds": 1, "processing_seconds": 2},
     "notices": [],
+    "examples": {"minimal": {"model": "acme-sketch", "prompt": "a cat"}},
 }
 
 

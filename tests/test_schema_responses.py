@@ -41,8 +41,10 @@ def test_grok_imagine_listing_facts() -> None:
                 "kind": "image",
                 "max_bytes": 10485760,
                 "mime_types": ["image/jpeg", "image/png", "image/webp"],
+                "duration_token_required": False,
             }
         ],
+        "roles": [],
     }
     params = {entry["key"]: entry for entry in listing["params"]}
     assert params["enable_pro"]["options"] == ["false", "true"]
