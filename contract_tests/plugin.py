@@ -49,7 +49,7 @@ class DriftReport:
         check = check_id(report.nodeid)
         self.results.outcome(check, report.when, report.outcome)
         for name, value in report.user_properties:
-            if name == DRIFT:
+            if name == DRIFT and isinstance(value, list):
                 self.results.add_deviations(check, value)
             elif name == FAILURE:
                 self.results.failures[check] = str(value)

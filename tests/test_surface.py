@@ -11,7 +11,7 @@ from rivya_contract.mock_server import Mock, MockConfig
 from rivya_contract.mock_server.paths import PathPattern, template_regex
 from rivya_contract.mock_server.routes import HANDLERS, Route, Router, check_handlers
 from rivya_contract.schemas import Operation, contract, surface
-from rivya_contract.schemas.surface import Surface
+from rivya_contract.schemas.surface import Group, Surface
 
 DOCUMENTED = {
     ("GET", "/api/v1/models"): None,
@@ -68,7 +68,7 @@ def test_the_openapi_document_agrees_with_each_entry(op: Operation) -> None:
 
 
 @pytest.mark.parametrize("group", ["api", "control"])
-def test_each_document_has_exactly_its_groups_operations(group: str) -> None:
+def test_each_document_has_exactly_its_groups_operations(group: Group) -> None:
     ops = {(op.method.lower(), op.path) for op in surface().group(group)}
     listed = {(method, path) for path, item in _document(group)["paths"].items() for method in item}
     assert listed == ops
