@@ -135,5 +135,5 @@ def report_text(records: Iterable[DriftRecord]) -> str:
     else:
         lines.append("No drift: every check matched the contract.")
     if compatible:
-        lines += ["Compatible changes (warnings; --rivya-strict fails on them):", *compatible]
+        lines += ["Compatible changes (warnings; strict mode fails on them):", *compatible]
     return "\n".join(lines)
