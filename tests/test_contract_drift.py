@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
 from standin_support import (
     ADDED_FIELD,
     NEW_CODE,
@@ -38,10 +39,26 @@ def check(base_url: str, report: Path, *extra: str) -> tuple[int, dict[str, Any]
     return result.returncode, json.loads(report.read_text()), result.stdout + result.stderr
 
 
-def test_added_fields_models_and_codes_are_warnings_that_pass(tmp_path: Path) -> None:
+Run = tuple[int, dict[str, Any], str]
+
+
+@pytest.fixture(scope="module")
+def compatible_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
+    """Run the check against one compatible stand-in: serially, strict, and with -n 4."""
+    folder = tmp_path_factory.mktemp("compatible")
     with served_standin(compatible_changes) as server:
-        status, summary, output = check(server.base_url, tmp_path / "r.json")
-        strict, strict_summary, _ = check(server.base_url, tmp_path / "s.json", "--strict")
+        return {
+            "serial": check(server.base_url, folder / "serial.json"),
+            "strict": check(server.base_url, folder / "strict.json", "--strict"),
+            "n4": check(server.base_url, folder / "n4.json", "--workers", "4"),
+        }
+
+
+def test_added_fields_models_and_codes_are_warnings_that_pass(
+    compatible_runs: dict[str, Run],
+) -> None:
+    status, summary, output = compatible_runs["serial"]
+    strict, strict_summary, _ = compatible_runs["strict"]
     assert status == 0, output[-3000:]
     assert summary["drift"] is False and summary["breaking"] == 0 and summary["failed"] == 0
     kinds = {(d["kind"], d["severity"]) for d in summary["deviations"]}
@@ -82,10 +99,9 @@ def test_a_400_where_202_is_due_is_one_breaking_deviation(tmp_path: Path) -> Non
     assert "Drift from the contract on 1 endpoint(s)" in output
 
 
-def test_a_distributed_run_reports_what_a_serial_run_does(tmp_path: Path) -> None:
-    with served_standin(compatible_changes) as server:
-        _, serial, serial_output = check(server.base_url, tmp_path / "serial.json")
-        _, spread, spread_output = check(server.base_url, tmp_path / "n4.json", "--workers", "4")
+def test_a_distributed_run_reports_what_a_serial_run_does(compatible_runs: dict[str, Run]) -> None:
+    _, serial, serial_output = compatible_runs["serial"]
+    _, spread, spread_output = compatible_runs["n4"]
     assert serial == spread, (serial_output[-2000:], spread_output[-2000:])
     assert serial["passed"] >= 60 and serial["compatible"] > 10 and serial["left_out"]
     checks = [d["check"] for d in serial["deviations"]]
