@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from rivya_contract.contract_tests.drift import DriftError, response_deviations
+from rivya_contract.contract_tests.drift import Deviation, DriftError, response_deviations
 
 DEFAULT_KEY = object()
 """Marker: send the target's own API key."""
@@ -53,6 +53,36 @@ class ContractClient:
         )
 
 
+class Recorder:
+    """The compatible deviations of the running check, and whether they fail it (strict)."""
+
+    def __init__(self) -> None:
+        self.strict = False
+        self.found: list[Deviation] = []
+
+    def begin(self, *, strict: bool) -> None:
+        """Start a check: forget what the last one found."""
+        self.strict = strict
+        self.found = []
+
+    def take(self) -> list[Deviation]:
+        """Return what the check found so far, and forget it."""
+        found, self.found = self.found, []
+        return found
+
+
+RECORDER = Recorder()
+"""The running check's warnings; the suite's conftest starts it for every check."""
+
+
+def report(check: str, deviations: Iterable[Deviation]) -> None:
+    """Raise ``DriftError`` for breaking deviations (any, when strict); keep the rest."""
+    found = list(deviations)
+    if any(d.severity == "breaking" for d in found) or (found and RECORDER.strict):
+        raise DriftError(check, found)
+    RECORDER.found.extend(found)
+
+
 def expect(
     response: httpx.Response,
     endpoint: str,
@@ -62,10 +92,12 @@ def expect(
     schema: str | None = None,
     check: str = "",
 ) -> Any:
-    """Raise ``DriftError`` unless the response matches; return its parsed JSON body.
+    """Raise ``DriftError`` unless the response keeps the contract; return its parsed JSON body.
 
     ``endpoint`` is ``METHOD /path/template``; ``code`` expects the error
-    envelope with that code (or one of several); ``schema`` names the success body's schema.
+    envelope with that code (or one of several); ``schema`` names the success
+    body's schema. Compatible deviations (an added field or error code) are kept
+    as the check's warnings instead, unless the run is strict.
     """
     deviations = response_deviations(
         endpoint,
@@ -76,8 +108,7 @@ def expect(
         expect_code=code,
         schema=schema,
     )
-    if deviations:
-        raise DriftError(check or endpoint, deviations)
+    report(check or endpoint, deviations)
     try:
         return response.json()
     except ValueError:

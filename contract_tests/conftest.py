@@ -3,36 +3,31 @@
 Checks marked ``paid(credits=N)`` reserve credits; they run only while the
 ``--rivya-max-credits`` budget covers them (against the live API the budget
 defaults to 0, so none run). Checks marked ``needs_control`` need scenario
-control (a second account, a fault) and run only against the mock.
+control (a second account, a fault): they run against the mock in process and
+against any server that offers the mock's control API, and are left out
+elsewhere.
+
+Each check's report carries its deviations (``user_properties``) to the drift
+report, ``rivya_contract.contract_tests.plugin``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
-from rivya_contract.contract_tests.client import ContractClient
-from rivya_contract.contract_tests.drift import DriftError, DriftRecord, report_json, report_text
-from rivya_contract.mock_server import Mock
-from rivya_contract.mock_server.control import Controller
+from rivya_contract.contract_tests.client import RECORDER, ContractClient
+from rivya_contract.contract_tests.control import HttpControl, ScenarioControl, offers_control
+from rivya_contract.contract_tests.drift import DriftError
+from rivya_contract.contract_tests.plugin import DRIFT, FAILURE, SUITE, drift_report, strict
+from rivya_contract.contract_tests.report import check_id
 from rivya_contract.plugin.budget import Budget
 from rivya_contract.plugin.settings import read_settings
 
-RECORDS = pytest.StashKey[list[DriftRecord]]()
-LEFT_OUT = pytest.StashKey[list[tuple[str, str]]]()
-FAILED = pytest.StashKey[list[tuple[str, str]]]()
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    """Register the suite's markers and its report state."""
-    config.addinivalue_line("markers", "paid(credits): the check reserves up to N credits")
-    config.addinivalue_line("markers", "needs_control: the check needs scenario control")
-    config.stash[RECORDS] = []
-    config.stash[LEFT_OUT] = []
-    config.stash[FAILED] = []
+HAS_CONTROL = pytest.StashKey[bool]()
 
 
 def target_name(config: pytest.Config) -> str:
@@ -45,16 +40,36 @@ def budget(config: pytest.Config) -> int | None:
     return read_settings(config).check_budget
 
 
+def has_control(config: pytest.Config) -> bool:
+    """Return whether the target offers scenario control (asked of a live URL once)."""
+    if HAS_CONTROL not in config.stash:
+        settings = read_settings(config)
+        config.stash[HAS_CONTROL] = settings.target != "live" or offers_control(settings.base_url)
+    return config.stash[HAS_CONTROL]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the suite's markers."""
+    config.addinivalue_line("markers", "paid(credits): the check reserves up to N credits")
+    config.addinivalue_line("markers", "needs_control: the check needs scenario control")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Leave out the checks this target cannot run: paid ones past the budget, control ones live."""
-    live = target_name(config) == "live"
+    """Leave out what this target cannot run.
+
+    That is paid checks past the budget, and control ones where the target offers
+    no scenario control.
+    """
     remaining = budget(config)
+    control = None
     kept: list[pytest.Item] = []
     dropped: list[pytest.Item] = []
     for item in items:
         reason = None
-        if live and item.get_closest_marker("needs_control") is not None:
-            reason = "needs scenario control, which the live API does not offer"
+        if item.get_closest_marker("needs_control") is not None:
+            control = has_control(config) if control is None else control
+            if not control:
+                reason = "needs scenario control, which this target does not offer"
         paid = item.get_closest_marker("paid")
         if reason is None and paid is not None and remaining is not None:
             cost = int(paid.kwargs["credits"])
@@ -66,7 +81,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             kept.append(item)
         else:
             dropped.append(item)
-            config.stash[LEFT_OUT].append((item.nodeid, reason))
+            drift_report(config).results.left_out[check_id(item.nodeid)] = reason
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
@@ -85,6 +100,12 @@ def rivya_budget(request: pytest.FixtureRequest) -> Budget | None:
     return Budget(budget(request.config) or 0, trust_validation=True)
 
 
+@pytest.fixture(autouse=True)
+def _drift_recorder(request: pytest.FixtureRequest) -> None:
+    """Start each check with no warnings, strict or not as the run says."""
+    RECORDER.begin(strict=strict(request.config))
+
+
 @pytest.fixture
 def api(rivya_target: Any) -> Iterator[ContractClient]:
     """Return a contract client for the chosen target (it sends the key per request)."""
@@ -93,45 +114,31 @@ def api(rivya_target: Any) -> Iterator[ContractClient]:
 
 
 @pytest.fixture
-def control(rivya_target: Any) -> Controller | None:
-    """Return the target mock's scenario control; None against the live API."""
-    mock: Mock | None = getattr(rivya_target, "mock", None)
-    return None if mock is None else mock.control
+def control(rivya_target: Any, request: pytest.FixtureRequest) -> Iterator[ScenarioControl | None]:
+    """Return the target's scenario control: the mock's own, its control API, or None."""
+    mock = getattr(rivya_target, "mock", None)
+    if mock is not None:
+        yield mock.control
+    elif has_control(request.config):
+        with httpx.Client(base_url=rivya_target.base_url, timeout=30) as http:
+            yield HttpControl(http)
+    else:
+        yield None
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-    """Keep the deviations of every check that found drift."""
+    """Put the check's deviations, and a failure that is not drift, on its report."""
     report = yield
-    if report.failed and call.excinfo is not None:
-        error = call.excinfo.value
-        if isinstance(error, DriftError):
-            item.config.stash[RECORDS].append(DriftRecord(item.nodeid, tuple(error.deviations)))
-        else:
-            item.config.stash[FAILED].append((item.nodeid, str(error)[:500]))
+    report.user_properties.append((SUITE, True))
+    if report.when != "call" and not report.failed:
+        return report
+    found = RECORDER.take() if report.when == "call" else []
+    error = call.excinfo.value if call.excinfo is not None else None
+    if isinstance(error, DriftError):
+        found += error.deviations
+    elif report.failed and error is not None:
+        report.user_properties.append((FAILURE, str(error)[:500]))
+    if found:
+        report.user_properties.append((DRIFT, [deviation.to_json() for deviation in found]))
     return report
-
-
-def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    """Print the drift summary, and write the JSON report when asked."""
-    records = config.stash[RECORDS]
-    terminalreporter.section("rivya contract drift")
-    terminalreporter.write_line(report_text(records))
-    for nodeid, reason in config.stash[LEFT_OUT]:
-        terminalreporter.write_line(f"left out: {nodeid} ({reason})")
-    path = config.getoption("--rivya-report")
-    if path is not None:
-        stats = terminalreporter.stats
-        left_out: list[tuple[str, str]] = config.stash[LEFT_OUT]
-        other: list[tuple[str, str]] = config.stash[FAILED]
-        passed, failed = len(stats.get("passed", [])), len(stats.get("failed", []))
-        text = report_json(
-            records,
-            target=target_name(config),
-            passed=passed,
-            failed=failed,
-            left_out=left_out,
-            other_failures=other,
-        )
-        Path(path).write_text(text + "\n", encoding="utf-8")
-        terminalreporter.write_line(f"drift report written to {path}")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from rivya_contract.contract_tests.client import ContractClient, expect
+from rivya_contract.contract_tests.control import ScenarioControl
 from rivya_contract.contract_tests.endpoints import SCOPED
-from rivya_contract.mock_server.control import Controller
 
 ENDPOINTS = sorted(SCOPED)
 
@@ -36,7 +36,7 @@ def test_non_bearer_scheme_is_refused(api: ContractClient, endpoint: str) -> Non
 @pytest.mark.parametrize("state", ["revoked", "expired"])
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
 def test_dead_keys_are_refused(
-    api: ContractClient, control: Controller, endpoint: str, state: str
+    api: ContractClient, control: ScenarioControl, endpoint: str, state: str
 ) -> None:
     account = control.accounts.create(credits=100)
     key = control.accounts.issue_key(
@@ -49,7 +49,7 @@ def test_dead_keys_are_refused(
 @pytest.mark.needs_control
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
 def test_key_without_the_scope_is_api_scope_denied(
-    api: ContractClient, control: Controller, endpoint: str
+    api: ContractClient, control: ScenarioControl, endpoint: str
 ) -> None:
     method, path, scope = SCOPED[endpoint]
     account = control.accounts.create(credits=100)

@@ -9,17 +9,17 @@ from __future__ import annotations
 import pytest
 
 from rivya_contract.contract_tests.client import ContractClient, expect
+from rivya_contract.contract_tests.control import ScenarioControl
 from rivya_contract.contract_tests.endpoints import CREATE, CREDITS, FILE, POLL
 from rivya_contract.contract_tests.test_generations import TEXT_TO_IMAGE, create
 from rivya_contract.mock_server import media
-from rivya_contract.mock_server.control import Controller
 
 pytestmark = pytest.mark.needs_control
 
 
 @pytest.mark.paid(credits=4)
 def test_another_accounts_task_and_file_are_not_found(
-    api: ContractClient, control: Controller
+    api: ContractClient, control: ScenarioControl
 ) -> None:
     task = expect(create(api, TEXT_TO_IMAGE), CREATE, status=(200, 201, 202), schema="task")
     response = api.request(
@@ -39,7 +39,9 @@ def test_another_accounts_task_and_file_are_not_found(
     expect(foreign_file, FILE, status=404, code="not_found")
 
 
-def test_short_balance_is_insufficient_credits(api: ContractClient, control: Controller) -> None:
+def test_short_balance_is_insufficient_credits(
+    api: ContractClient, control: ScenarioControl
+) -> None:
     account = control.accounts.create(credits=3)
     key = control.accounts.issue_key(account.id)
     response = api.request("POST", "/api/v1/generations", json_body=TEXT_TO_IMAGE, key=key)
@@ -52,10 +54,13 @@ def test_short_balance_is_insufficient_credits(api: ContractClient, control: Con
 
 @pytest.mark.parametrize(("code", "status"), [("rate_limited", 429), ("public_api_disabled", 503)])
 def test_retryable_errors_carry_retry_after(
-    api: ContractClient, control: Controller, code: str, status: int
+    api: ContractClient, control: ScenarioControl, code: str, status: int
 ) -> None:
-    control.fault(path="/api/v1/credits", code=code)
-    response = api.request("GET", "/api/v1/credits")
+    # An account of its own, so that no other check's request meets the fault.
+    account = control.accounts.create(credits=1)
+    key = control.accounts.issue_key(account.id)
+    control.fault(path="/api/v1/credits", account=account.id, code=code)
+    response = api.request("GET", "/api/v1/credits", key=key)
     expect(response, CREDITS, status=status, code=code)
     assert int(response.headers["retry-after"]) >= 0
-    expect(api.request("GET", "/api/v1/credits"), CREDITS, status=200, schema="credits")
+    expect(api.request("GET", "/api/v1/credits", key=key), CREDITS, status=200, schema="credits")

@@ -13,10 +13,10 @@ import httpx
 import pytest
 
 from rivya_contract.contract_tests.client import ContractClient, expect
+from rivya_contract.contract_tests.control import ScenarioControl
 from rivya_contract.contract_tests.endpoints import CREATE, CREDITS, UPLOAD
 from rivya_contract.contract_tests.waiting import wait_terminal
 from rivya_contract.mock_server import media
-from rivya_contract.mock_server.control import Controller
 from rivya_contract.schemas import contract
 
 TEXT_TO_IMAGE: dict[str, Any] = {
@@ -44,7 +44,9 @@ def create(api: ContractClient, body: dict[str, Any], key: str | None = None) ->
     return api.request("POST", "/api/v1/generations", json_body=body, headers=headers)
 
 
-def check_terminal(api: ContractClient, task: dict[str, Any], control: Controller | None) -> None:
+def check_terminal(
+    api: ContractClient, task: dict[str, Any], control: ScenarioControl | None
+) -> None:
     """Follow a queued task to its end and check the result, the credits and the media."""
     assert task["status"] == "queued"
     assert task["final_credits"] == 0
@@ -64,7 +66,7 @@ def check_terminal(api: ContractClient, task: dict[str, Any], control: Controlle
 
 @pytest.mark.paid(credits=4)
 def test_text_to_image_runs_to_a_terminal_state(
-    api: ContractClient, control: Controller | None
+    api: ContractClient, control: ScenarioControl | None
 ) -> None:
     before = balance(api)
     task = expect(create(api, TEXT_TO_IMAGE), CREATE, status=CREATE_OK, schema="task")
@@ -74,7 +76,7 @@ def test_text_to_image_runs_to_a_terminal_state(
 
 @pytest.mark.paid(credits=4)
 def test_image_edit_with_an_uploaded_reference(
-    api: ContractClient, control: Controller | None
+    api: ContractClient, control: ScenarioControl | None
 ) -> None:
     png = media.png(64, 64, seed=7)
     response = api.request(

@@ -6,8 +6,8 @@ import time
 from typing import Any
 
 from rivya_contract.contract_tests.client import ContractClient, expect
+from rivya_contract.contract_tests.control import ScenarioControl
 from rivya_contract.contract_tests.endpoints import POLL
-from rivya_contract.mock_server.control import Controller
 
 ORDER = {"queued": 0, "processing": 1, "succeeded": 2, "failed": 2}
 TERMINAL = ("succeeded", "failed")
@@ -24,7 +24,7 @@ def poll(api: ContractClient, task_id: str) -> dict[str, Any]:
 def wait_terminal(
     api: ContractClient,
     task_id: str,
-    control: Controller | None,
+    control: ScenarioControl | None,
     *,
     timeout: float = 600.0,
     first_delay: float = 2.5,

@@ -130,18 +130,28 @@ class Backend:
         self._rng = random.Random(config.seed)
         self._rng_lock = threading.Lock()
         self._steps = 0
-        self._document: bytes | None = None
+        self._documents: dict[tuple[str, str | None], bytes] = {}
         self._models: bytes | None = None
         self.reset()
 
-    def document(self) -> bytes:
-        """Return the OpenAPI document this mock serves, as JSON bytes (built once)."""
-        if self._document is None:
-            from rivya_contract.mock_server.openapi import served_document
+    def document(self, base_url: str | None = None, *, part: str = "api") -> bytes:
+        """Return an OpenAPI document this mock serves, as JSON bytes (built once per URL).
 
-            served = served_document(self.config, self.contract)
-            self._document = json.dumps(served, separators=(",", ":")).encode()
-        return self._document
+        ``part`` is ``api`` (the Rivya API) or ``control`` (the mock's control API);
+        ``base_url``, the URL the document was asked at, comes first in its ``servers``.
+        """
+        found = self._documents.get((part, base_url))
+        if found is None:
+            from rivya_contract.mock_server.openapi import control_document, served_document
+
+            if part == "api":
+                document = served_document(self.config, base_url, self.contract)
+            else:
+                document = control_document(self.config, base_url)
+            found = json.dumps(document, separators=(",", ":")).encode()
+            if len(self._documents) < 64:  # a handful of host names; never unbounded
+                self._documents[(part, base_url)] = found
+        return found
 
     def models(self) -> bytes:
         """Return the body of ``GET /api/v1/models``: every card's listing (built once)."""

@@ -16,8 +16,8 @@ def list_models(call: Call, backend: Backend) -> Reply:
 
 
 def openapi(call: Call, backend: Backend) -> Reply:
-    """Answer the OpenAPI document this mock serves (built once per backend)."""
-    return Reply(call.ok, backend.document())
+    """Answer the Rivya API's OpenAPI document, this mock's URL first in ``servers``."""
+    return Reply(call.ok, backend.document(call.base_url))
 
 
 def credits(call: Call, backend: Backend) -> Reply:

@@ -51,7 +51,13 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the mock over HTTP")
     _add_config_flags(serve)
-    openapi = commands.add_parser("openapi", help="print the OpenAPI document")
+    openapi = commands.add_parser("openapi", help="print an OpenAPI document")
+    openapi.add_argument(
+        "--document",
+        choices=("api", "control"),
+        default="api",
+        help="api: the Rivya API's (default); control: the mock's control API's",
+    )
     _add_config_flags(openapi)
     for name, command in _commands().items():
         command.add_parser(commands, name)
@@ -113,7 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "openapi":
         from rivya_contract.mock_server.mock import Mock
 
-        document = json.loads(Mock(config).backend.document())
+        document = json.loads(Mock(config).backend.document(part=args.document))
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
         return 0
     serve(config)

@@ -84,6 +84,11 @@ def reset(call: Call, control: Controller) -> Reply:
     return Reply.json(call.ok, {"reset": True})
 
 
+def openapi(call: Call, control: Controller) -> Reply:
+    """Answer the control API's own OpenAPI document, this mock's URL first in ``servers``."""
+    return Reply(call.ok, control.backend.document(call.base_url, part="control"))
+
+
 def list_accounts(call: Call, control: Controller) -> Reply:
     """List every account's wallet."""
     return _listing(call, [account_json(account) for account in control.accounts.all()])

@@ -1,16 +1,21 @@
-"""The control API's part of the OpenAPI document.
+"""The control API's OpenAPI document, served at ``/__mock__/openapi.json``.
 
-It is read from ``surface.json`` (group control) and ``control.schema.json``.
+It is read from ``surface.json`` (group control) and ``control.schema.json``,
+whose ``$defs`` become its components (``MockAccount``, ``MockFault``, ...).
 """
 
 from __future__ import annotations
 
-import copy
+import re
 from typing import Any
 
 from rivya_contract.schemas import contract, surface
+from rivya_contract.schemas.openapi import component_name, embed, published, servers
 
 TAG = "Mock control"
+
+LOCAL_URL = "http://127.0.0.1:8000"
+"""The server a control document names when it was not asked for over HTTP."""
 
 TAG_DOC = {
     "name": TAG,
@@ -28,22 +33,30 @@ TAG_DOC = {
 }
 
 
-def _shape(name: str) -> dict[str, Any]:
-    """Return a ``$defs`` entry of control.schema.json with its local refs inlined."""
+def shape_component(name: str) -> str:
+    """Return the component name of a control shape: ``account-list`` -> ``MockAccountList``."""
+    return "Mock" + "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", name))
+
+
+def _ref(name: str) -> dict[str, Any]:
+    return {"$ref": "#/components/schemas/" + shape_component(name)}
+
+
+def _components() -> dict[str, Any]:
+    """Return every ``$defs`` entry of control.schema.json as a component, refs rewritten."""
     defs = contract().schemas["control"]["$defs"]
 
-    def inline(node: Any) -> Any:
+    def rewrite(node: Any) -> Any:
         if isinstance(node, dict):
             ref = node.get("$ref")
             if isinstance(ref, str) and ref.startswith("#/$defs/"):
-                return inline(defs[ref.removeprefix("#/$defs/")])
-            return {key: inline(value) for key, value in node.items()}
+                return {**node, "$ref": _ref(ref.removeprefix("#/$defs/"))["$ref"]}
+            return {key: rewrite(value) for key, value in node.items()}
         if isinstance(node, list):
-            return [inline(item) for item in node]
+            return [rewrite(item) for item in node]
         return node
 
-    found: dict[str, Any] = inline(copy.deepcopy(defs[name]))
-    return found
+    return {shape_component(name): rewrite(shape) for name, shape in defs.items()}
 
 
 def _error(codes: tuple[str, ...], error_ref: str) -> dict[str, Any]:
@@ -51,6 +64,10 @@ def _error(codes: tuple[str, ...], error_ref: str) -> dict[str, Any]:
         "description": "Error: " + ", ".join(f"`{code}`" for code in codes),
         "content": {"application/json": {"schema": {"$ref": error_ref}}},
     }
+
+
+def _ok_schema(response: str | None) -> dict[str, Any]:
+    return {"type": "object"} if response is None else _ref(response)
 
 
 def control_paths(*, admin: bool, error_ref: str) -> dict[str, Any]:
@@ -69,7 +86,7 @@ def control_paths(*, admin: bool, error_ref: str) -> dict[str, Any]:
         responses: dict[str, Any] = {
             str(op.status): {
                 "description": "Done.",
-                "content": {"application/json": {"schema": _shape(op.response or "deleted")}},
+                "content": {"application/json": {"schema": _ok_schema(op.response)}},
             },
             **{str(status): _error(found, error_ref) for status, found in by_status.items()},
         }
@@ -93,7 +110,42 @@ def control_paths(*, admin: bool, error_ref: str) -> dict[str, Any]:
         if op.request is not None:
             operation["requestBody"] = {
                 "required": op.request_required,
-                "content": {"application/json": {"schema": _shape(op.request)}},
+                "content": {"application/json": {"schema": _ref(op.request)}},
             }
         paths.setdefault(op.path, {})[op.method.lower()] = operation
     return paths
+
+
+def control_openapi(*, admin: bool, mock_url: str | None = None) -> dict[str, Any]:
+    """Return the control API's OpenAPI 3.1 document.
+
+    ``admin`` says whether an admin token guards it; ``mock_url``, the mock's own
+    URL, is its server (a local default when not given).
+    """
+    c = contract()
+    error = component_name("error", c)
+    components: dict[str, Any] = {
+        error: embed(published("error", c), {"error": error}),
+        **_components(),
+    }
+    document: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Rivya mock control API",
+            "version": "v1",
+            "description": TAG_DOC["description"],
+        },
+        "servers": servers(mock_url or LOCAL_URL),
+        "tags": [TAG_DOC],
+        "paths": control_paths(admin=admin, error_ref="#/components/schemas/" + error),
+        "components": {"schemas": components},
+    }
+    if admin:
+        document["components"]["securitySchemes"] = {
+            "mockAdmin": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "Authorization: Bearer <the mock's --admin-token>",
+            }
+        }
+    return document

@@ -1,4 +1,10 @@
-"""The OpenAPI document as this mock serves it: the contract's, with the mock's own statuses."""
+"""The OpenAPI documents as this mock serves them: the Rivya API's, and its control API's.
+
+The Rivya API's document (``/api/v1/openapi.json``) describes the Rivya API only,
+with the mock's configured success statuses; the control API has a document of its
+own (``/__mock__/openapi.json``). Each lists the URL it was asked at first in
+``servers``, so clients generated from it talk to this mock.
+"""
 
 from __future__ import annotations
 
@@ -6,35 +12,26 @@ from typing import Any
 
 from rivya_contract.mock_server.config import MockConfig
 from rivya_contract.schemas import Contract
-from rivya_contract.schemas.openapi import build_openapi, component_name
+from rivya_contract.schemas.openapi import build_openapi
 
 
-def served_document(config: MockConfig, contract_: Contract | None = None) -> dict[str, Any]:
-    """Return the OpenAPI document for a mock's configured success statuses.
+def served_document(
+    config: MockConfig, base_url: str | None = None, contract_: Contract | None = None
+) -> dict[str, Any]:
+    """Return the Rivya API's document for a mock's configured success statuses and cards.
 
-    With the control API on, its endpoints are documented too, under their own tag.
+    ``base_url``, the mock's own URL, comes first in ``servers`` when given.
     """
-    if not config.control:
-        return build_openapi(
-            create_status=config.create_status,
-            upload_status=config.upload_status,
-            contract_=contract_,
-        )
-    from rivya_contract.mock_server.control_doc import TAG_DOC, control_paths
-
-    admin = config.admin_token is not None
-    error_ref = "#/components/schemas/" + component_name("error")
-    document = build_openapi(
+    return build_openapi(
         create_status=config.create_status,
         upload_status=config.upload_status,
-        extra_paths=control_paths(admin=admin, error_ref=error_ref),
-        extra_tags=[TAG_DOC],
+        mock_url=base_url,
         contract_=contract_,
     )
-    if admin:
-        document["components"]["securitySchemes"]["mockAdmin"] = {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "Authorization: Bearer <the mock's --admin-token>",
-        }
-    return document
+
+
+def control_document(config: MockConfig, base_url: str | None = None) -> dict[str, Any]:
+    """Return the control API's document; its operations need the admin token when one is set."""
+    from rivya_contract.mock_server.control_doc import control_openapi
+
+    return control_openapi(admin=config.admin_token is not None, mock_url=base_url)

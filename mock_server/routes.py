@@ -32,6 +32,7 @@ HANDLERS: dict[str, Handler] = {
     "resultMedia": catalog.result_media,
     "fileContent": files.content,
     "mockReset": _C.reset,
+    "mockOpenApi": _C.openapi,
     "mockListAccounts": _C.list_accounts,
     "mockCreateAccount": _C.create_account,
     "mockGetAccount": _C.get_account,

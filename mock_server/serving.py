@@ -44,14 +44,18 @@ def serve_app(app: ASGIApp, host: str, port: int, announce: Callable[[str], None
 class ServerThread:
     """A uvicorn server for one ``Mock`` in a daemon thread; a context manager.
 
+    ``app`` serves another ASGI app in the mock's place (one wrapping ``mock.app``).
+
     >>> with ServerThread(Mock()) as server:  # doctest: +SKIP
     ...     httpx.get(server.base_url + "/api/v1/models")
     """
 
-    def __init__(self, mock: Mock, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, mock: Mock, host: str = "127.0.0.1", port: int = 0, *, app: ASGIApp | None = None
+    ) -> None:
         self.mock = mock
         config = uvicorn.Config(
-            mock.app,
+            mock.app if app is None else app,
             host=host,
             port=port,
             log_level="warning",

@@ -75,6 +75,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="FILE",
         help="write the contract suite's drift report (JSON) to FILE.",
     )
+    group.addoption(
+        "--rivya-strict",
+        action="store_true",
+        default=False,
+        help="make the contract suite fail on compatible changes too (an added response "
+        "field, model or error code, a missing X-Request-Id), not only on breaking ones.",
+    )
     parser.addini("rivya_target", "default for --rivya-target", default="mock")
     parser.addini("rivya_base_url", "default for --rivya-base-url", default="https://rivya.ai")
     parser.addini("rivya_api_key", "default for --rivya-api-key", default="")

@@ -153,10 +153,7 @@ class ModelCard:
             params_schema["properties"][REFERENCE_ITEMS] = {
                 "type": "array",
                 "maxItems": policy.max_files,
-                "items": {
-                    "allOf": [{"$ref": "urn:rivya:schema:reference-media-item"}],
-                    "properties": {"kind": {"enum": sorted(policy.kinds)}},
-                },
+                "items": reference_item_schema(schemas["reference-media-item"], policy),
             }
         prompt: dict[str, Any] = {
             "type": "string",
@@ -171,17 +168,9 @@ class ModelCard:
             required.append("prompt")
         if raw.get("params_required", False):
             required.append("params")
-        request_schema = {
-            "$schema": "https://json-schema.org/draft/2020-12/schema",
-            "title": f"{raw['id']} request",
-            "allOf": [{"$ref": schemas["generation-request"]["$id"]}],
-            "required": required,
-            "properties": {
-                "model": {"const": raw["id"]},
-                "prompt": prompt,
-                "params": params_schema,
-            },
-        }
+        request_schema = _request_schema(
+            schemas["generation-request"], raw["id"], required, prompt, params_schema
+        )
         defaults = {
             key: spec["default"]
             for key, spec in raw["params"]["properties"].items()
@@ -298,6 +287,45 @@ class ModelCard:
             "chat_capabilities": None,
             "notices": list(raw.get("notices", [])),
         }
+
+
+def reference_item_schema(item: Mapping[str, Any], policy: UploadPolicy) -> dict[str, Any]:
+    """Return the reference item schema narrowed to the kinds ``policy`` accepts.
+
+    A whole copy of ``reference-media-item``, not an ``allOf`` over it, so that
+    client generators read one plain object per model.
+    """
+    narrowed = {k: copy.deepcopy(v) for k, v in item.items() if k not in ("$id", "$schema")}
+    narrowed["properties"]["kind"]["enum"] = sorted(policy.kinds)
+    return narrowed
+
+
+def _request_schema(
+    envelope: Mapping[str, Any],
+    model: str,
+    required: list[str],
+    prompt: dict[str, Any],
+    params: dict[str, Any],
+) -> dict[str, Any]:
+    """Return one model's whole request schema: the envelope's fields narrowed by its card.
+
+    The fields are copied rather than combined with ``allOf``: each model's request
+    is one closed object whose ``model`` is a constant, the shape generators handle.
+    """
+    fields = copy.deepcopy(envelope["properties"])
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": f"{model} request",
+        "type": "object",
+        "required": required,
+        "properties": {
+            **fields,
+            "model": {**fields["model"], "const": model},
+            "prompt": {**fields["prompt"], **prompt},
+            "params": {**params, "description": fields["params"]["description"]},
+        },
+        "additionalProperties": False,
+    }
 
 
 def _param_entry(key: str, spec: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, Any]:

@@ -7,9 +7,10 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from rivya_contract.schemas.cards import REFERENCE_ITEMS
+from rivya_contract.schemas.cards import REFERENCE_ITEMS, ModelCard
 from rivya_contract.schemas.contract import URN_PREFIX, Contract, contract
 from rivya_contract.schemas.surface import Operation
+from rivya_contract.schemas.versioning import RESPONSE_SCHEMAS, open_schema
 
 API_SCHEMAS = (
     "generation-request",
@@ -34,10 +35,48 @@ def component_name(schema_name: str, contract_: Contract | None = None) -> str:
     return title
 
 
-def model_component_name(model_id: str) -> str:
-    """Return a model's request component name: ``grok-imagine`` -> ``GrokImagineRequest``."""
+def model_component_name(model_id: str, part: str = "Request") -> str:
+    """Return a model's component name: ``grok-imagine`` -> ``GrokImagineRequest``.
+
+    ``part`` names the piece: ``Request``, ``Params`` or ``ReferenceMediaItem``.
+    """
     words = re.split(r"[^A-Za-z0-9]+", model_id)
-    return "".join(word[:1].upper() + word[1:] for word in words if word) + "Request"
+    return "".join(word[:1].upper() + word[1:] for word in words if word) + part
+
+
+def model_components(card: ModelCard, names: Mapping[str, str]) -> dict[str, Any]:
+    """Return one model's request components: its request, its params, its reference item.
+
+    Each is a plain object of its own; the request refers to its params and the
+    params to the reference item, so no component redefines another's fields.
+    """
+    request = embed(card.request_schema, names)
+    params = request["properties"]["params"]
+    found: dict[str, Any] = {}
+    items = params["properties"].get(REFERENCE_ITEMS)
+    if items is not None:
+        item_name = model_component_name(card.id, "ReferenceMediaItem")
+        found[item_name] = {**items["items"], "title": item_name}
+        items["items"] = {"$ref": f"#/components/schemas/{item_name}"}
+    params_name = model_component_name(card.id, "Params")
+    found[params_name] = {"title": params_name, **params}
+    request["properties"]["params"] = {"$ref": f"#/components/schemas/{params_name}"}
+    request_name = model_component_name(card.id)
+    found[request_name] = {**request, "title": request_name}
+    return found
+
+
+def published(schema_name: str, contract_: Contract | None = None) -> dict[str, Any]:
+    """Return a schema file as the document publishes it: responses open, requests closed.
+
+    The version policy lets a response gain optional fields, so clients built from
+    the document must accept them; the files stay closed for checking this mock.
+    """
+    document = (contract_ or contract()).schemas[schema_name]
+    if schema_name in RESPONSE_SCHEMAS:
+        opened: dict[str, Any] = open_schema(document)
+        return opened
+    return document
 
 
 def embed(document: Any, names: Mapping[str, str]) -> Any:
@@ -168,7 +207,7 @@ def _path_param(name: str) -> dict[str, Any]:
 
 def _upload_body(op: Operation, c: Contract) -> dict[str, Any]:
     properties: dict[str, Any] = {
-        "file": {"type": "string", "contentMediaType": "application/octet-stream"},
+        "file": {"type": "string", "format": "binary", "description": "The file's bytes."},
         "kind": {"type": "string", "enum": ["image", "video", "audio"]},
         "model": {"type": "string", "enum": sorted(c.cards)},
     }
@@ -184,11 +223,22 @@ def _upload_body(op: Operation, c: Contract) -> dict[str, Any]:
     }
 
 
+def servers(server_url: str, mock_url: str | None = None) -> list[dict[str, str]]:
+    """Return the ``servers`` list: the serving mock's own URL first, when there is one."""
+    if mock_url is None:
+        return [{"url": server_url}]
+    return [
+        {"url": mock_url, "description": "This mock, which served the document."},
+        {"url": server_url, "description": "The Rivya API."},
+    ]
+
+
 def build_openapi(
     *,
     create_status: int = 202,
     upload_status: int = 201,
     server_url: str = "https://rivya.ai",
+    mock_url: str | None = None,
     extra_paths: Mapping[str, Any] | None = None,
     extra_tags: Iterable[Mapping[str, Any]] = (),
     contract_: Contract | None = None,
@@ -196,17 +246,21 @@ def build_openapi(
     """Build the OpenAPI 3.1 document of the Rivya API v1 from the schema files.
 
     ``create_status`` and ``upload_status`` are the success statuses of
-    ``POST /generations`` and ``POST /files``; ``extra_paths`` and
+    ``POST /generations`` and ``POST /files``; ``mock_url``, when a mock serves
+    the document, is listed first in ``servers``; ``extra_paths`` and
     ``extra_tags`` let the mock add its own control endpoints.
     """
     c = contract_ or contract()
     names = {name: component_name(name, c) for name in API_SCHEMAS}
-    components = {names[name]: embed(c.schemas[name], names) for name in API_SCHEMAS}
-    request_refs = []
+    components = {names[name]: embed(published(name, c), names) for name in API_SCHEMAS}
+    mapping: dict[str, str] = {}
     for card in c.cards.values():
-        name = model_component_name(card.id)
-        components[name] = embed(card.request_schema, names)
-        request_refs.append({"$ref": f"#/components/schemas/{name}"})
+        components.update(model_components(card, names))
+        mapping[card.id] = f"#/components/schemas/{model_component_name(card.id)}"
+    request_body = {
+        "oneOf": [{"$ref": ref} for ref in mapping.values()],
+        "discriminator": {"propertyName": "model", "mapping": mapping},
+    }
     ref = {name: f"#/components/schemas/{names[name]}" for name in API_SCHEMAS}
     err = ref["error"]
     examples = {key: {"value": value} for key, value in example_requests().items()}
@@ -227,9 +281,7 @@ def build_openapi(
         if op.body == "json":
             operation["requestBody"] = {
                 "required": True,
-                "content": {
-                    "application/json": {"schema": {"oneOf": request_refs}, "examples": examples}
-                },
+                "content": {"application/json": {"schema": request_body, "examples": examples}},
             }
         elif op.body == "upload":
             operation["requestBody"] = _upload_body(op, c)
@@ -251,7 +303,7 @@ def build_openapi(
             "description": "Asynchronous AI generation: create a task, poll it until it is "
             'succeeded or failed. Every error is {"error": {"code", "message", "requestId"}}.',
         },
-        "servers": [{"url": server_url}],
+        "servers": servers(server_url, mock_url),
         "tags": tags,
         "paths": paths,
         "components": {

@@ -77,24 +77,33 @@ def test_the_control_api_is_absent_with_control_off(route: Any) -> None:
     ]
 
 
-def test_the_openapi_document_shows_the_control_api_only_when_served() -> None:
-    on = json.loads(Mock(MockConfig(admin_token=ADMIN)).backend.document())
-    off = json.loads(Mock(MockConfig(control=False)).backend.document())
-    validate_spec(on)
-    validate_spec(off)
+def test_the_control_api_has_a_document_of_its_own() -> None:
+    mock = Mock(MockConfig(admin_token=ADMIN))
+    public = json.loads(mock.backend.document("http://127.0.0.1:9"))
+    served = call(mock, "GET", "/__mock__/openapi.json", Authorization=f"Bearer {ADMIN}")
+    assert served.status == 200
+    own = json.loads(served.body)
+    validate_spec(public)
+    validate_spec(own)
+    assert not [path for path in public["paths"] if path.startswith("/__mock__")]
+    assert "Mock control" not in [tag["name"] for tag in public["tags"]]
+    assert "mockAdmin" not in public["components"]["securitySchemes"]
     operations = {
         (method.upper(), path): operation
-        for path, item in on["paths"].items()
+        for path, item in own["paths"].items()
         for method, operation in item.items()
     }
+    assert set(operations) == {(route.method, route.path) for route in CONTROL_ROUTES}
     for route in CONTROL_ROUTES:
         operation = operations[(route.method, route.path)]
         assert operation["tags"] == ["Mock control"]
         assert operation["operationId"] == route.id
         assert operation["security"] == [{"mockAdmin": []}]
-    assert "Mock control" in [tag["name"] for tag in on["tags"]]
-    assert not [path for path in off["paths"] if path.startswith("/__mock__")]
-    assert "Mock control" not in [tag["name"] for tag in off["tags"]]
+    assert own["components"]["securitySchemes"]["mockAdmin"]["scheme"] == "bearer"
+    refused = call(mock, "GET", "/__mock__/openapi.json")
+    assert (refused.status, refused.code) == (401, "mock_unauthorized")
+    off = Mock(MockConfig(control=False))
+    assert call(off, "GET", "/__mock__/openapi.json").status == 404
 
 
 def test_accounts_keys_and_balances() -> None:

@@ -18,7 +18,10 @@ from rivya_contract.schemas.openapi import (
     embed,
     example_requests,
     model_component_name,
+    model_components,
+    published,
 )
+from rivya_contract.schemas.versioning import RESPONSE_SCHEMAS, accepted_errors, open_schema
 
 
 @pytest.fixture(scope="module")
@@ -43,9 +46,15 @@ def test_every_file_component_is_the_embedded_file(spec: dict[str, Any]) -> None
         from_file = json.loads(path.read_text(encoding="utf-8"))
         assert from_file == c.schemas[name]
         assert names[name] == from_file["title"]
-        assert components[names[name]] == embed(from_file, names), name
+        assert components[names[name]] == embed(published(name), names), name
+        if name in RESPONSE_SCHEMAS:
+            assert published(name) == open_schema(from_file)
+            assert '"additionalProperties": false' not in json.dumps(components[names[name]])
+        else:
+            assert published(name) == from_file
     for card in c.cards.values():
-        assert components[model_component_name(card.id)] == embed(card.request_schema, names)
+        for component, schema_ in model_components(card, names).items():
+            assert components[component] == schema_
     assert model_component_name("grok-imagine") == "GrokImagineRequest"
     assert model_component_name("grok-imagine-video") == "GrokImagineVideoRequest"
 
@@ -207,10 +216,59 @@ def test_components_and_files_give_identical_verdicts(
     from_file = contract().validator(name)
     from_document = component_validator(component_name(name), registry)
     assert from_file.is_valid(instance) is valid
+    if name in RESPONSE_SCHEMAS:
+        # The document publishes responses open: it accepts what the opened file accepts.
+        accepted = not accepted_errors(name, instance)
+        assert from_document.is_valid(instance) is accepted
+        assert accepted or not valid
+        return
     assert from_document.is_valid(instance) is valid
     file_errors = sorted(list(e.absolute_path) for e in from_file.iter_errors(instance))
     document_errors = sorted(list(e.absolute_path) for e in from_document.iter_errors(instance))
     assert [str(p) for p in file_errors] == [str(p) for p in document_errors]
+
+
+ADDED_FIELDS: list[tuple[str, Any]] = [
+    ("task", _replace(TASK, session_id="s")),
+    ("task", _replace(TASK, result={**TASK["result"], "thumbnails": []})),
+    ("file", _replace(FILE, durationToken="x")),
+    ("credits", {"current_credits": 1, "wallet": 2}),
+    ("error", {**ERROR, "detail": "x"}),
+    ("model-list", {"object": "list", "data": [{**_listing(), "beta": True}], "next": None}),
+]
+
+
+@pytest.mark.parametrize(("name", "instance"), ADDED_FIELDS)
+def test_published_responses_accept_added_fields_the_files_refuse(
+    registry: Registry[Any], name: str, instance: Any
+) -> None:
+    assert not contract().validator(name).is_valid(instance)
+    assert accepted_errors(name, instance) == []
+    assert component_validator(component_name(name), registry).is_valid(instance)
+
+
+def test_request_components_are_plain_objects_chosen_by_model(spec: dict[str, Any]) -> None:
+    components = spec["components"]["schemas"]
+    body = spec["paths"]["/api/v1/generations"]["post"]["requestBody"]["content"]
+    schema_ = body["application/json"]["schema"]
+    mapping = schema_["discriminator"]["mapping"]
+    assert schema_["discriminator"]["propertyName"] == "model"
+    assert set(mapping) == set(contract().cards)
+    assert schema_["oneOf"] == [{"$ref": ref} for ref in mapping.values()]
+    for model_id, ref in mapping.items():
+        request = components[ref.rsplit("/", 1)[-1]]
+        assert "allOf" not in request
+        assert request["additionalProperties"] is False
+        assert request["properties"]["model"]["const"] == model_id
+        params_ref = request["properties"]["params"]["$ref"]
+        assert params_ref == "#/components/schemas/" + model_component_name(model_id, "Params")
+        params = components[params_ref.rsplit("/", 1)[-1]]
+        items = params["properties"].get(REFERENCE_ITEMS, {}).get("items")
+        if items is not None:
+            assert items == {
+                "$ref": "#/components/schemas/"
+                + model_component_name(model_id, "ReferenceMediaItem")
+            }
 
 
 def test_the_corpus_covers_every_published_file_schema() -> None:

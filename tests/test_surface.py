@@ -11,7 +11,7 @@ from rivya_contract.mock_server import Mock, MockConfig
 from rivya_contract.mock_server.paths import PathPattern, template_regex
 from rivya_contract.mock_server.routes import HANDLERS, Route, Router, check_handlers
 from rivya_contract.schemas import Operation, contract, surface
-from rivya_contract.schemas.surface import Surface
+from rivya_contract.schemas.surface import Group, Surface
 
 DOCUMENTED = {
     ("GET", "/api/v1/models"): None,
@@ -27,10 +27,11 @@ DOCUMENTED = {
 DOCUMENT = Mock(MockConfig(admin_token="t")).backend.document
 
 
-def _document() -> dict[str, Any]:
+def _document(group: str = "api") -> dict[str, Any]:
+    """Return the document of ``group``: the Rivya API's, or the control API's own."""
     import json
 
-    found: dict[str, Any] = json.loads(DOCUMENT())
+    found: dict[str, Any] = json.loads(DOCUMENT(part="control" if group == "control" else "api"))
     return found
 
 
@@ -53,7 +54,7 @@ def test_every_operation_has_a_handler_and_every_handler_an_operation() -> None:
     "op", [op for op in surface().operations if op.group != "media"], ids=lambda op: op.id
 )
 def test_the_openapi_document_agrees_with_each_entry(op: Operation) -> None:
-    operation = _document()["paths"][op.path][op.method.lower()]
+    operation = _document(op.group)["paths"][op.path][op.method.lower()]
     assert operation["operationId"] == op.id
     assert str(op.status) in operation["responses"]
     assert operation.get("x-required-scope") == op.scope
@@ -66,11 +67,11 @@ def test_the_openapi_document_agrees_with_each_entry(op: Operation) -> None:
         assert f"`{code}`" in listed
 
 
-def test_the_document_has_no_operation_the_surface_lacks() -> None:
-    ops = {(op.method.lower(), op.path) for op in surface().operations}
-    for path, item in _document()["paths"].items():
-        for method in item:
-            assert (method, path) in ops
+@pytest.mark.parametrize("group", ["api", "control"])
+def test_each_document_has_exactly_its_groups_operations(group: Group) -> None:
+    ops = {(op.method.lower(), op.path) for op in surface().group(group)}
+    listed = {(method, path) for path, item in _document(group)["paths"].items() for method in item}
+    assert listed == ops
 
 
 def test_a_served_mock_routes_exactly_the_surface() -> None:
