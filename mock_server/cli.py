@@ -38,7 +38,9 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
     for field in dataclasses.fields(MockConfig):
         flag = "--" + field.name.replace("_", "-")
         env = ENV_PREFIX + field.name.upper()
-        default = field.default_factory() if field.default is dataclasses.MISSING else field.default  # type: ignore[misc]
+        default = field.default
+        if field.default_factory is not dataclasses.MISSING:
+            default = field.default_factory()
         described = f"{docs.get(field.name, '')} (env {env}; default: {_readable(default)})"
         if isinstance(default, bool):
             parser.add_argument(

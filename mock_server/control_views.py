@@ -38,8 +38,9 @@ def _moment(at: float) -> str | None:
 def task_json(task: Task, now: float) -> dict[str, Any]:
     """Return a task as the control API shows it at ``now``: status, timeline, credits."""
     status = task.status_at(now)
+    ends = task.finishes or (task.by_polls and task.processing_polls is not None)
     timeline = [{"status": "queued", "at": iso(task.created_at), "reached": True}]
-    if task.processing_at < task.finishes_at or task.by_polls or task.outcome == "processing":
+    if task.processing_at < task.finishes_at or task.by_polls or not ends:
         timeline.append(
             {
                 "status": "processing",
@@ -47,7 +48,7 @@ def task_json(task: Task, now: float) -> dict[str, Any]:
                 "reached": now >= task.processing_at,
             }
         )
-    if task.outcome != "processing":
+    if ends:
         timeline.append(
             {
                 "status": task.outcome,
@@ -63,7 +64,7 @@ def task_json(task: Task, now: float) -> dict[str, Any]:
         "account_id": task.account_id,
         "model": task.model,
         "status": status,
-        "outcome": task.outcome,
+        "outcome": task.outcome if ends else "processing",
         "created_at": iso(task.created_at),
         "timeline": timeline,
         "by_polls": task.by_polls,

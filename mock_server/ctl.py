@@ -70,8 +70,9 @@ class Control:
         except ValueError:
             raise CtlError(f"{self.url} answered {reply.status_code}, not the mock") from None
         if reply.status_code >= 400:
-            error = data.get("error", {}) if isinstance(data, dict) else {}
-            raise CtlError(f"{error.get('code', reply.status_code)}: {error.get('message', '')}")
+            problem = data.get("error", {}) if isinstance(data, dict) else {}
+            code = problem.get("code", reply.status_code)
+            raise CtlError(f"{code}: {problem.get('message', '')}")
         return data
 
     def close(self) -> None:

@@ -1,4 +1,4 @@
-"""The dashboard: one HTML page, a script and a style sheet, shipped as package data.
+"""The dashboard: one HTML page, a script and a style sheet, shipped as package data (static/).
 
 The page holds no state: its script reads and changes everything through the
 control API, sending the admin token it is given (in the URL's fragment,
@@ -39,7 +39,7 @@ PAGE_HEADERS = {
 
 @cache
 def _read(name: str) -> bytes:
-    return (files("rivya_contract.mock_server") / "dashboard" / name).read_bytes()
+    return (files("rivya_contract.mock_server") / "static" / name).read_bytes()
 
 
 @cache

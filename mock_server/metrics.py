@@ -100,7 +100,7 @@ class Metrics:
             registry=self.registry,
         )
         """Incremented by webhook delivery: ``webhook_attempts.labels(event, outcome).inc()``."""
-        self.registry.register(_State(control))  # type: ignore[arg-type]
+        self.registry.register(_State(control))
         self._children: dict[tuple[str, str, int, str], tuple[Any, Any]] = {}
 
     def observe(self, call: Call, reply: Reply, route: str | None, seconds: float) -> None:

@@ -135,7 +135,13 @@ def test_journal_follow_prints_new_requests_until_ctrl_c(server: Served, api: ht
     )
     assert process.stdout is not None and process.stderr is not None
     lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(x) for x in process.stdout], daemon=True).start()
+    out = process.stdout
+
+    def pump() -> None:
+        for line in out:
+            lines.put(line)
+
+    threading.Thread(target=pump, daemon=True).start()
     try:
         assert lines.get(timeout=STARTUP_TIMEOUT).split()[0] == "time"  # the (empty) table
         sent = api.get("/api/v1/models")
