@@ -160,7 +160,15 @@ class Api:
         self.mock.metrics.observe(call, reply, op.path if op is not None else None, call.seconds)
         level = logging.DEBUG if op is not None and op.group == "control" else logging.INFO
         if requests_log.isEnabledFor(level):
-            requests_log.log(level, "request", extra={"call": call, "reply": reply})
+            requests_log.log(
+                level,
+                "%s %s %s %s",
+                call.method,
+                call.path,
+                reply.status,
+                call.request_id,
+                extra={"call": call, "reply": reply},
+            )
         return reply
 
     def handle(
