@@ -98,6 +98,15 @@ def test_a_task_moves_on_and_a_fault_fires_from_the_page(browser: Browser) -> No
         shot = ARTIFACTS / "dashboard.png"
         page.screenshot(path=str(shot), full_page=True)
         assert shot.stat().st_size > 10_000
+
+        page.locator(f'#requests tr[data-request-id="{limited.headers["X-Request-Id"]}"]').click()
+        expect(page.locator("#detail-response")).to_contain_text('"code": "rate_limited"')
+        expect(page.locator("#detail-request")).to_contain_text("authorization: Bearer [redacted]")
+        assert key not in page.locator("#detail").inner_text()
+        page.get_by_role("button", name="close").click()
+        expect(page.locator("#detail")).to_be_hidden()
+        page.fill("#filter-code", "rate_limited")
+        expect(page.locator("#requests tr")).to_have_count(1)
         page.close()
         assert console.errors == []
 
@@ -130,8 +139,10 @@ def test_keys_credits_scripts_and_reset_from_the_page(browser: Browser) -> None:
         page.goto(server.base_url + "/__mock__/")
         demo = page.locator('#accounts tr[data-account-id="acct_demo"]')
         expect(demo).to_contain_text("1000", timeout=WAIT_MS)
-        demo.get_by_role("button", name="grant").click()
-        expect(demo.locator("td").nth(1)).to_have_text("1100", timeout=WAIT_MS)
+        page.fill("#grant-credits", "250")
+        page.get_by_role("button", name="grant", exact=True).click()
+        expect(demo.locator("td").nth(1)).to_have_text("1250", timeout=WAIT_MS)
+        expect(page.locator("#grant-credits")).to_have_value("250")  # polling keeps input
 
         page.select_option("#script-outcome", "failed")
         page.fill("#script-code", "content_rejected")

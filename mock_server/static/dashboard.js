@@ -10,6 +10,15 @@
   let token = readToken();
   let timer = null;
   let journal = [];
+  const shown = {};
+
+  // Re-render a section only when its data changed, so hovering and reading stay steady.
+  function changed(name, data) {
+    const text = JSON.stringify(data);
+    if (shown[name] === text) return false;
+    shown[name] = text;
+    return true;
+  }
 
   function readToken() {
     const match = /(?:^#|&)token=([^&]*)/.exec(window.location.hash);
@@ -152,20 +161,18 @@
 
   function renderAccounts(accounts) {
     const rows = accounts.map((account) => {
-      const amount = el("input");
-      amount.type = "number";
-      amount.min = "1";
-      amount.value = "100";
-      amount.size = 6;
-      amount.setAttribute("aria-label", "credits to grant");
-      const grant = button("grant", () => act(() => call("POST", "accounts/" + encodeURIComponent(account.id) + "/grant", { credits: Number(amount.value) }), "granted " + amount.value + " credits to " + account.id), "grant-" + account.id);
-      const cell = el("span");
-      cell.append(amount, grant);
-      const tr = row([account.id, account.balance, account.reserved, account.spent, account.refunded, account.granted, cell]);
+      const tr = row([account.id, account.balance, account.reserved, account.spent, account.refunded, account.granted]);
       tr.dataset.accountId = account.id;
       return tr;
     });
-    fill($("accounts"), rows, "no accounts", 7);
+    fill($("accounts"), rows, "no accounts", 6);
+    const select = $("grant-account");
+    const chosen = select.value;
+    const ids = accounts.map((account) => account.id);
+    if (ids.join("\n") !== Array.from(select.options, (o) => o.value).join("\n")) {
+      select.replaceChildren(...ids.map((id) => el("option", id)));
+      if (ids.includes(chosen)) select.value = chosen;
+    }
   }
 
   function keyState(key, now) {
@@ -218,13 +225,19 @@
     ]);
     $("clock-now").textContent = clockText(clock.now);
     $("clock-kind").textContent = clock.virtual ? "(virtual)" : "(real)";
-    journal = entries.data;
-    renderRequests();
-    renderTasks(tasks.data);
-    renderAccounts(accounts.data);
-    renderKeys(keys.data, clock.now);
-    renderItems($("faults"), faults.data, "faults", faultAnswer, ["method", "path", "account"]);
-    renderItems($("scripts"), scripts.data, "scripts", (s) => (s.outcome || "succeeded") + (s.code ? " " + s.code : ""), ["model", "prompt_contains", "client_request_id", "account"]);
+    if (changed("journal", entries.data)) {
+      journal = entries.data;
+      renderRequests();
+    }
+    if (changed("tasks", tasks.data)) renderTasks(tasks.data);
+    if (changed("accounts", accounts.data)) renderAccounts(accounts.data);
+    if (changed("keys", [keys.data, clock.now])) renderKeys(keys.data, clock.now);
+    if (changed("faults", faults.data)) {
+      renderItems($("faults"), faults.data, "faults", faultAnswer, ["method", "path", "account"]);
+    }
+    if (changed("scripts", scripts.data)) {
+      renderItems($("scripts"), scripts.data, "scripts", (s) => (s.outcome || "succeeded") + (s.code ? " " + s.code : ""), ["model", "prompt_contains", "client_request_id", "account"]);
+    }
     document.body.dataset.refreshed = String(Number(document.body.dataset.refreshed || 0) + 1);
   }
 
@@ -284,6 +297,12 @@
       if (path) fault.path = path;
       if (method) fault.method = method;
       act(() => call("POST", "faults", fault), "fault added: " + fault.code);
+    });
+    $("grant-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const account = $("grant-account").value;
+      const credits = Number($("grant-credits").value);
+      act(() => call("POST", "accounts/" + encodeURIComponent(account) + "/grant", { credits: credits }), "granted " + credits + " credits to " + account);
     });
     $("script-form").addEventListener("submit", (event) => {
       event.preventDefault();
