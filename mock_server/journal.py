@@ -83,6 +83,7 @@ class JournalEntry:
         "_body",
         "_headers",
         "_json",
+        "_rendered",
         "_secrets",
         "_shown",
         "account_id",
@@ -118,6 +119,7 @@ class JournalEntry:
         self._secrets = secrets
         self._shown: dict[str, str] | None = None
         self._json: Any = _UNPARSED
+        self._rendered: dict[str, Any] | None = None
         self.ms = call.seconds * 1000
         """Milliseconds the mock took to answer, added latency aside."""
         json_reply = reply.content_type.startswith("application/json")
@@ -161,7 +163,16 @@ class JournalEntry:
         return self._headers.get("idempotency-key")
 
     def to_json(self) -> dict[str, Any]:
-        """Return the entry as the control API shows it; keys in bodies are redacted."""
+        """Return the entry as the control API shows it; keys in bodies are redacted.
+
+        An entry never changes, so it is rendered once (the dashboard reads the
+        same entries every time it polls); each call returns a shallow copy.
+        """
+        if self._rendered is None:
+            self._rendered = self._render()
+        return dict(self._rendered)
+
+    def _render(self) -> dict[str, Any]:
         body = self._body.decode("utf-8", "replace")
         shown_body = redact_text(body, self._secrets)
         raw_response = self.response.decode("utf-8", "replace")
