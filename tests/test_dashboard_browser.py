@@ -115,9 +115,13 @@ def test_the_page_asks_for_the_admin_token_and_then_shows_the_state(browser: Bro
     config = MockConfig(virtual_clock=True, admin_token="s3cret-admin")
     with _server(config) as server:
         page = browser.new_page()
+        console = Console(page)
         page.goto(server.base_url + "/__mock__/")
         expect(page.locator("#login")).to_be_visible(timeout=WAIT_MS)
         expect(page.locator("#accounts")).not_to_contain_text("acct_demo")
+        routes = {route for route, *_ in server.mock.metrics.snapshot()[0]}
+        assert routes == {"/__mock__/", "/__mock__/assets/{name}"}  # the page, no data call
+        assert console.errors == []  # asked for the token before sending anything
         page.fill("#token", "s3cret-admin")
         page.get_by_role("button", name="open").click()
         expect(page.locator("#accounts")).to_contain_text("acct_demo", timeout=WAIT_MS)

@@ -324,7 +324,12 @@
       window.sessionStorage.setItem("rivya-mock-token", token);
       poll();
     });
-    poll();
+    if (settings.admin && !token) {
+      $("login").hidden = false;  // ask first: a request without the token would only be refused
+      $("token").focus();
+    } else {
+      poll();
+    }
   }
 
   setup();
