@@ -41,7 +41,8 @@ typecheck: $(TEST_STAMP)
 
 # Commands the tests run, each as command:Debian package. Tests that need a
 # missing command fail and name it, so `unit` first installs what it can.
-SYSTEM_DEPS := ffprobe:ffmpeg ffmpeg:ffmpeg
+# chromium is the browser Playwright drives in the dashboard tests (it never downloads one).
+SYSTEM_DEPS := ffprobe:ffmpeg ffmpeg:ffmpeg chromium:chromium
 
 ## Install the Debian packages of missing SYSTEM_DEPS commands (as root; otherwise name them).
 system-deps:

@@ -12,7 +12,7 @@ import time
 import traceback
 from collections.abc import Callable
 
-from bench import bench_strategies, http_throughput, inprocess_cycle, soak
+from bench import bench_strategies, catalog_cost, http_throughput, inprocess_cycle, soak
 from bench.table import Row, render
 
 
@@ -34,6 +34,7 @@ BENCHMARKS: list[tuple[str, Callable[[bool], list[Row]]]] = [
     ("http", http_throughput.run),
     ("in-process cycle", inprocess_cycle.run),
     ("strategies", bench_strategies.run),
+    ("catalog", catalog_cost.run),
     ("soak", soak.run),
 ]
 

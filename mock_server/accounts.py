@@ -7,6 +7,7 @@ HTTP give the same verdicts.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -89,3 +90,33 @@ class Accounts:
             ApiKey(key, account_id, frozenset(wanted), bool(revoked), expires_at)
         )
         return key
+
+    def grant(self, account_id: str, credits: int) -> Account:
+        """Add ``credits`` (at least 1) to an account's balance."""
+        check("grant-request", {"credits": credits})
+        self.get(account_id)
+        return self._backend.store.grant(account_id, credits)
+
+    def all_keys(self) -> list[ApiKey]:
+        """Return every key, in the order issued."""
+        return self._backend.store.keys()
+
+    def key(self, secret: str) -> ApiKey:
+        """Return the key with this secret; KeyError if there is none."""
+        found = self._backend.store.key(secret)
+        if found is None:
+            raise KeyError(secret)
+        return found
+
+    def revoke(self, secret: str) -> ApiKey:
+        """Revoke a key: its next request answers ``api_key_revoked``."""
+        revoked = dataclasses.replace(self.key(secret), revoked=True)
+        self._backend.store.add_key(revoked)
+        return revoked
+
+    def expire(self, secret: str) -> ApiKey:
+        """Expire a key now: its next request answers ``api_key_expired``."""
+        now = self._backend.clock.now()
+        expired = dataclasses.replace(self.key(secret), expires_at=now)
+        self._backend.store.add_key(expired)
+        return expired

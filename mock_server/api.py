@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Protocol
 
@@ -28,6 +29,9 @@ class BodySink(Protocol):
 
 
 log = logging.getLogger("rivya_contract.mock_server")
+requests_log = logging.getLogger("rivya_contract.mock_server.requests")
+"""One record per answered request (``logs.py`` formats them): API and media requests at
+INFO, control API requests (the dashboard polls them) at DEBUG."""
 
 INTERNAL_ERROR = ApiError(
     "internal_error", "The mock failed to handle this request; see its log.", status=500
@@ -110,6 +114,7 @@ class Api:
         with self.mock.lock:
             config = self.mock.config
             call = Call(method, path, query, headers, base_url, new_request_id())
+            call.started = time.perf_counter()
             route, params, known = self.router.match(method, path)
             try:
                 if route is None:
@@ -148,9 +153,23 @@ class Api:
         return NoBody()
 
     def done(self, call: Call, reply: Reply, route: Route | None) -> Reply:
-        """Stamp the request id on a reply and record it in the journal."""
+        """Stamp the request id on a reply; record it in the journal, the metrics and the log."""
+        call.seconds = time.perf_counter() - call.started
         reply.headers["X-Request-Id"] = call.request_id
-        self.control.record(call, reply, route.op if route is not None else None)
+        op = route.op if route is not None else None
+        self.control.record(call, reply, op)
+        self.mock.metrics.observe(call, reply, op.path if op is not None else None, call.seconds)
+        level = logging.DEBUG if op is not None and op.group == "control" else logging.INFO
+        if requests_log.isEnabledFor(level):
+            requests_log.log(
+                level,
+                "%s %s %s %s",
+                call.method,
+                call.path,
+                reply.status,
+                call.request_id,
+                extra={"call": call, "reply": reply},
+            )
         return reply
 
     def handle(

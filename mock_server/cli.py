@@ -7,35 +7,58 @@ import dataclasses
 import functools
 import json
 import sys
+import typing
 from collections.abc import Sequence
-from importlib.metadata import entry_points
+from importlib.metadata import PackageNotFoundError, entry_points, version
 from pathlib import Path
 from typing import Any, Protocol
 
-from rivya_contract.mock_server.config import ENV_PREFIX, MockConfig, load
+from rivya_contract.mock_server.config import ENV_PREFIX, MockConfig, field_docs, load
+
+
+def _readable(value: Any) -> str:
+    """Return a default as a person would write it: on/off, unset, none, 86400."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if value is None:
+        return "unset"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, dict) and not value:
+        return "none"
+    return str(value)
 
 
 def _add_config_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", type=Path, help="a TOML file of settings ([mock] table)")
+    parser.add_argument(
+        "--config", type=Path, metavar="FILE", help="a TOML file of settings (a [mock] table)"
+    )
+    docs = field_docs()
+    hints = typing.get_type_hints(MockConfig)
     for field in dataclasses.fields(MockConfig):
         flag = "--" + field.name.replace("_", "-")
         env = ENV_PREFIX + field.name.upper()
-        if field.type in ("bool",) or isinstance(field.default, bool):
+        default = field.default
+        if field.default_factory is not dataclasses.MISSING:
+            default = field.default_factory()
+        described = f"{docs.get(field.name, '')} (env {env}; default: {_readable(default)})"
+        if isinstance(default, bool):
             parser.add_argument(
                 flag,
                 dest=field.name,
                 action=argparse.BooleanOptionalAction,
                 default=None,
-                help=f"(env {env}; default {field.default})",
+                help=described.replace("%", "%%"),
             )
             continue
-        default = field.default if field.default is not dataclasses.MISSING else "{}"
+        choices = typing.get_args(hints[field.name])
+        literal = typing.get_origin(hints[field.name]) is typing.Literal
         parser.add_argument(
             flag,
             dest=field.name,
             default=None,
-            metavar="VALUE",
-            help=f"(env {env}; default {default})",
+            metavar="{" + ",".join(choices) + "}" if literal else field.name.split("_")[-1].upper(),
+            help=described.replace("%", "%%"),
         )
 
 
@@ -48,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rivya-mock", description="An offline mock of the Rivya Public API v1."
     )
+    parser.add_argument("--version", action="version", version=f"rivya-mock {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the mock over HTTP")
     _add_config_flags(serve)
@@ -86,24 +110,59 @@ def _commands() -> dict[str, Command]:
     return found
 
 
-def serve(config: MockConfig) -> None:
-    """Serve a mock built from ``config`` under uvicorn until interrupted."""
-    from rivya_contract.mock_server.mock import Mock
-    from rivya_contract.mock_server.serving import serve_app
+def _version() -> str:
+    try:
+        return version("rivya-contract")
+    except PackageNotFoundError:  # pragma: no cover - run from a bare source tree
+        return "0+unknown"
 
-    serve_app(Mock(config).app, config.host, config.port, functools.partial(_announce, config))
+
+def serve(config: MockConfig) -> int:
+    """Serve a mock built from ``config`` until Ctrl-C; return the exit status.
+
+    Ctrl-C prints one line and returns 0; a port in use returns 2 with a hint.
+    """
+    from rivya_contract.mock_server import logs
+    from rivya_contract.mock_server.mock import Mock
+    from rivya_contract.mock_server.serving import PortInUse, bind, serve_app
+
+    logs.configure(config.log_level, config.log_format)
+    try:
+        sock = bind(config.host, config.port)
+    except PortInUse as error:
+        hint = "choose another with --port, or --port 0 for a free one"
+        print(f"rivya-mock: {error}; {hint}", file=sys.stderr)
+        return 2
+    try:
+        announce = functools.partial(_announce, config)
+        serve_app(Mock(config).app, config.host, config.port, announce, sock=sock)
+    except KeyboardInterrupt:
+        pass
+    print("rivya-mock: stopped", flush=True)
+    return 0
 
 
 def _announce(config: MockConfig, base_url: str) -> None:
     clock = "virtual (advance it via the control API)" if config.virtual_clock else "real"
-    print(f"rivya-mock serving {base_url}/api/v1", flush=True)
-    print(f"  API key : {config.api_key}", flush=True)
-    print(f"  credits : {config.credits}", flush=True)
-    print(f"  clock   : {clock}", flush=True)
-    print(
-        f"  try     : curl -H 'Authorization: Bearer {config.api_key}' {base_url}/api/v1/credits",
-        flush=True,
+    lines = [
+        f"rivya-mock {_version()} serving {base_url}/api/v1",
+        f"  API key   : {config.api_key}",
+        f"  credits   : {config.credits}",
+        f"  clock     : {clock}",
+    ]
+    if config.control:
+        guard = " (asks for the admin token)" if config.admin_token else ""
+        lines += [
+            f"  dashboard : {base_url}/__mock__/{guard}",
+            f"  control   : {base_url}/__mock__/  (rivya-mock ctl --url {base_url})",
+            f"  metrics   : {base_url}/__mock__/metrics",
+        ]
+    else:
+        lines.append("  dashboard : off (--no-control)")
+    lines.append(
+        f"  try       : curl -H 'Authorization: Bearer {config.api_key}' {base_url}/api/v1/credits"
     )
+    print("\n".join(lines), flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -122,8 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         document = json.loads(Mock(config).backend.document(part=args.document))
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
         return 0
-    serve(config)
-    return 0
+    return serve(config)
 
 
 if __name__ == "__main__":

@@ -122,6 +122,10 @@ class MockConfig:
     """Model cards as JSON objects, added after ``models_dir`` (in Python or TOML tables)."""
     metered_usage: float = 1.0
     """Share (0..1) of a METERED task's reservation it is charged when it succeeds."""
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    """Console log level: info logs each API request, debug also each control API request."""
+    log_format: Literal["text", "json"] = "text"
+    """Console log format: text lines (coloured on a terminal) or one JSON object a line."""
 
     def replace(self, **changes: Any) -> MockConfig:
         """Return a copy with ``changes`` applied and checked."""
@@ -192,6 +196,10 @@ def _check(config: MockConfig) -> MockConfig:
         problems.append("references must be strict or lenient")
     if config.unknown_params not in ("reject", "ignore"):
         problems.append("unknown_params must be reject or ignore")
+    if config.log_level not in ("debug", "info", "warning", "error"):
+        problems.append("log_level must be debug, info, warning or error")
+    if config.log_format not in ("text", "json"):
+        problems.append("log_format must be text or json")
     if not config.api_key.startswith("rvya_sk_"):
         problems.append("api_key must start with rvya_sk_")
     if not 0 <= config.port <= 65535:
@@ -231,12 +239,53 @@ def from_env(environ: Mapping[str, str]) -> dict[str, str]:
     }
 
 
+def _line_of(text: str, key: str, table: str | None) -> int | None:
+    """Return the line number of ``key = ...`` (in ``[table]`` when given), or None."""
+    current: str | None = None
+    assignment = re.compile(rf"\s*[\"']?{re.escape(key)}[\"']?\s*=")
+    for number, line in enumerate(text.splitlines(), 1):
+        header = re.fullmatch(r"\s*\[\s*([^\]]+?)\s*\]\s*(#.*)?", line)
+        if header:
+            current = header.group(1)
+        elif current == table and assignment.match(line):
+            return number
+    return None
+
+
 def from_toml(path: Path) -> dict[str, Any]:
-    """Return the config values in a TOML file (top level, or a ``[mock]`` table)."""
-    with path.open("rb") as handle:
-        data = tomllib.load(handle)
+    """Return the config values in a TOML file (top level, or a ``[mock]`` table).
+
+    With a ``[mock]`` table, any other top-level key is an error naming its line.
+    """
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ValueError(f"{path}: {error}") from None
+    if "mock" in data:
+        if not isinstance(data["mock"], dict):
+            raise ValueError(f"{path}:{_line_of(text, 'mock', None)}: mock must be a table")
+        for key in data:
+            if key != "mock":
+                line = _line_of(text, key, None)
+                where = f"{path}:{line}" if line else str(path)
+                raise ValueError(
+                    f"{where}: {key} is outside the [mock] table; move it under [mock]"
+                )
     table = data.get("mock", data)
     return {key.replace("-", "_"): value for key, value in table.items()}
+
+
+def _sourced(path: Path) -> dict[str, str]:
+    """Return where each key of a config file is set: ``file:line``."""
+    text = path.read_text(encoding="utf-8")
+    data = tomllib.loads(text)
+    table = "mock" if "mock" in data else None
+    found = {}
+    for key in data["mock"] if table else data:
+        line = _line_of(text, key, table)
+        found[key.replace("-", "_")] = f"{path}:{line}" if line else str(path)
+    return found
 
 
 def load(
@@ -245,10 +294,62 @@ def load(
     config_file: Path | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> MockConfig:
-    """Build the config: defaults, then the TOML file, then env, then flags (last wins)."""
+    """Build the config: defaults, then the TOML file, then env, then flags (last wins).
+
+    A bad value's error names where it was set: the file and line, the
+    environment variable or the flag.
+    """
     values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
     if config_file is not None:
         values.update(from_toml(config_file))
-    values.update(from_env(os.environ if environ is None else environ))
-    values.update({k: v for k, v in (flags or {}).items() if v is not None})
-    return from_mapping(values)
+        sources.update(_sourced(config_file))
+    env = from_env(os.environ if environ is None else environ)
+    values.update(env)
+    sources.update({name: ENV_PREFIX + name.upper() for name in env})
+    given = {k: v for k, v in (flags or {}).items() if v is not None}
+    values.update(given)
+    sources.update({name: "--" + name.replace("_", "-") for name in given})
+    unknown = sorted(set(values) - set(_FIELDS))
+    if unknown:
+        raise ValueError(f"{sources.get(unknown[0], 'config')}: unknown config key {unknown[0]}")
+    for name, value in values.items():
+        try:
+            _convert(name, value)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"{sources[name]}: {name}: {error}") from None
+    try:
+        return from_mapping(values)
+    except ValueError as error:
+        problems = str(error).split("; ")
+        named = [_with_source(problem, sources) for problem in problems]
+        raise ValueError("; ".join(named)) from None
+
+
+def _with_source(problem: str, sources: Mapping[str, str]) -> str:
+    """Prefix a problem with where its field was set, when it was set at all."""
+    field_name = re.split(r"[\s,:]", problem, maxsplit=1)[0]
+    source = sources.get(field_name)
+    return f"{source}: {problem}" if source else problem
+
+
+def field_docs() -> dict[str, str]:
+    """Return each field's documentation (the string under it in ``MockConfig``), one line."""
+    import ast
+    import inspect
+    import itertools
+    import textwrap
+
+    tree = ast.parse(textwrap.dedent(inspect.getsource(MockConfig)))
+    docs: dict[str, str] = {}
+    body = tree.body[0].body  # type: ignore[attr-defined]
+    for node, following in itertools.pairwise(body):
+        if (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, ast.Name)
+            and isinstance(following, ast.Expr)
+            and isinstance(following.value, ast.Constant)
+            and isinstance(following.value.value, str)
+        ):
+            docs[node.target.id] = " ".join(following.value.value.replace("``", "").split())
+    return docs

@@ -32,9 +32,19 @@ from rivya_contract.schemas import ModelCard, Operation
 
 if TYPE_CHECKING:
     from rivya_contract.mock_server.backend import Backend
+    from rivya_contract.mock_server.metrics import Metrics
 
 INVALID = "mock_request_invalid"
 """The code of a malformed control request or X-Rivya-Mock header (never an API code)."""
+
+
+def _kind(effects: Effects) -> str:
+    """Name what a fault does, for the faults-fired metric."""
+    if effects.code is not None:
+        return effects.code
+    if effects.status is not None:
+        return str(effects.status)
+    return "drop" if effects.drop else "delay"
 
 
 class Controller:
@@ -61,6 +71,10 @@ class Controller:
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
+        self.metrics: Metrics | None = None
+        """The mock's Prometheus metrics, when it keeps them (``Mock`` sets them)."""
+        self.fired: dict[str, int] = {}
+        """Requests faults have hit, by the fault's code, its 5xx status, ``delay`` or ``drop``."""
         backend.planner = self.plan
 
     def reset(self) -> None:
@@ -73,6 +87,7 @@ class Controller:
             self._scripts.clear()
             self._faults.clear()
         self.journal.clear()
+        self.fired.clear()
 
     @property
     def scripts(self) -> list[Script]:
@@ -199,7 +214,7 @@ class Controller:
     def intercept(self, call: Call, op: Operation) -> Reply | None:
         """Admit control requests; apply the directive header and faults to the others."""
         if op.group == "control":
-            return self._admit(call)
+            return None if op.open else self._admit(call)
         effects = None
         if self.header_enabled:
             header = call.headers.get(HEADER)
@@ -242,6 +257,8 @@ class Controller:
                 if fault.matches(call, account):
                     if fault.use():
                         self._faults.remove(fault)
+                    kind = _kind(fault.effects)
+                    self.fired[kind] = self.fired.get(kind, 0) + 1
                     return fault.effects
         return None
 

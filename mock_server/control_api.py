@@ -60,6 +60,7 @@ def account_json(account: Account) -> dict[str, Any]:
         "reserved": account.reserved,
         "spent": account.spent,
         "granted": account.granted,
+        "refunded": account.refunded,
     }
 
 

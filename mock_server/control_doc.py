@@ -66,10 +66,6 @@ def _error(codes: tuple[str, ...], error_ref: str) -> dict[str, Any]:
     }
 
 
-def _ok_schema(response: str | None) -> dict[str, Any]:
-    return {"type": "object"} if response is None else _ref(response)
-
-
 def control_paths(*, admin: bool, error_ref: str) -> dict[str, Any]:
     """Return the OpenAPI path items of the control API.
 
@@ -79,22 +75,23 @@ def control_paths(*, admin: bool, error_ref: str) -> dict[str, Any]:
     statuses = surface().mock_codes
     paths: dict[str, Any] = {}
     for op in surface().group("control"):
-        codes = (*op.codes, "mock_unauthorized") if admin else op.codes
+        guarded = admin and not op.open
+        codes = (*op.codes, "mock_unauthorized") if guarded else op.codes
         by_status: dict[int, tuple[str, ...]] = {}
         for code in codes:
             by_status[statuses[code]] = (*by_status.get(statuses[code], ()), code)
+        done: dict[str, Any] = {"description": "Done."}
+        if op.response is not None:  # otherwise not JSON: a page, an asset, metrics
+            done["content"] = {"application/json": {"schema": _ref(op.response)}}
         responses: dict[str, Any] = {
-            str(op.status): {
-                "description": "Done.",
-                "content": {"application/json": {"schema": _ok_schema(op.response)}},
-            },
+            str(op.status): done,
             **{str(status): _error(found, error_ref) for status, found in by_status.items()},
         }
         operation: dict[str, Any] = {
             "operationId": op.id,
             "summary": op.summary,
             "tags": [TAG],
-            "security": [{"mockAdmin": []}] if admin else [],
+            "security": [{"mockAdmin": []}] if guarded else [],
             "responses": responses,
         }
         parameters = [

@@ -59,6 +59,10 @@ class Call:
     """What scenario control does to this request's answer (faults, the X-Rivya-Mock header)."""
     plan: Plan | None = None
     """The task plan the X-Rivya-Mock header gives a create."""
+    started: float = 0.0
+    """``time.perf_counter()`` when the request's head arrived."""
+    seconds: float = 0.0
+    """Seconds the mock took to answer (added latency aside), set when the answer is ready."""
 
 
 @dataclass(slots=True)

@@ -7,6 +7,7 @@ redacted and JSON bodies parsed when an entry is read.
 from __future__ import annotations
 
 import json
+import re
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, overload
@@ -24,6 +25,26 @@ MAX_BODY_BYTES = 65_536
 """Most bytes of a request body an entry keeps; the journal's memory stays bounded."""
 
 _UNPARSED: Any = object()
+
+KEY_PATTERN = re.compile(r"rvya_sk_[!-~]+?(?=[\s\"',;&]|$)")
+"""An API key written out in a body; the journal shows it as ``rvya_sk_[redacted]``."""
+
+
+def redact_text(text: str, secrets: Sequence[str] = ()) -> str:
+    """Return a body fit to show: API keys and ``secrets`` (the admin token) redacted."""
+    if "rvya_sk_" in text:
+        text = KEY_PATTERN.sub("rvya_sk_" + REDACTED, text)
+    for secret in secrets:
+        if secret and secret in text:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+def _parsed(body: bytes) -> Any:
+    try:
+        return json.loads(body, parse_constant=_not_json) if body else None
+    except (ValueError, RecursionError):  # NaN, too deep: not JSON a client can read
+        return None
 
 
 def redact(name: str, value: str, secrets: Sequence[str] = ()) -> str:
@@ -44,6 +65,17 @@ def _not_json(constant: str) -> Any:
     raise ValueError(f"{constant} is not JSON")
 
 
+def _redacted(value: Any, secrets: Sequence[str]) -> Any:
+    """Return parsed JSON with keys redacted in every string."""
+    if isinstance(value, str):
+        return redact_text(value, secrets)
+    if isinstance(value, list):
+        return [_redacted(item, secrets) for item in value]
+    if isinstance(value, dict):
+        return {key: _redacted(item, secrets) for key, item in value.items()}
+    return value
+
+
 class JournalEntry:
     """One finished request: what was sent (secrets redacted) and the answer's status and code."""
 
@@ -51,6 +83,7 @@ class JournalEntry:
         "_body",
         "_headers",
         "_json",
+        "_rendered",
         "_secrets",
         "_shown",
         "account_id",
@@ -58,9 +91,12 @@ class JournalEntry:
         "body_truncated",
         "code",
         "method",
+        "ms",
         "path",
         "query",
         "request_id",
+        "response",
+        "response_truncated",
         "status",
     )
 
@@ -83,6 +119,15 @@ class JournalEntry:
         self._secrets = secrets
         self._shown: dict[str, str] | None = None
         self._json: Any = _UNPARSED
+        self._rendered: dict[str, Any] | None = None
+        self.ms = call.seconds * 1000
+        """Milliseconds the mock took to answer, added latency aside."""
+        json_reply = reply.content_type.startswith("application/json")
+        answer = reply.body if json_reply else b""
+        self.response_truncated = len(answer) > MAX_BODY_BYTES
+        """True when the answer was longer than ``MAX_BODY_BYTES`` and only its start is kept."""
+        self.response = answer[:MAX_BODY_BYTES] if self.response_truncated else answer
+        """The JSON answer as sent, at most ``MAX_BODY_BYTES``; empty for media and pages."""
 
     @property
     def body(self) -> bytes:
@@ -118,7 +163,21 @@ class JournalEntry:
         return self._headers.get("idempotency-key")
 
     def to_json(self) -> dict[str, Any]:
-        """Return the entry as the control API shows it."""
+        """Return the entry as the control API shows it; keys in bodies are redacted.
+
+        An entry never changes, so it is rendered once (the dashboard reads the
+        same entries every time it polls); each call returns a shallow copy.
+        """
+        if self._rendered is None:
+            self._rendered = self._render()
+        return dict(self._rendered)
+
+    def _render(self) -> dict[str, Any]:
+        body = self._body.decode("utf-8", "replace")
+        shown_body = redact_text(body, self._secrets)
+        raw_response = self.response.decode("utf-8", "replace")
+        response = redact_text(raw_response, self._secrets)
+        response_json = None if self.response_truncated else _parsed(self.response)
         return {
             "at": iso(self.at),
             "request_id": self.request_id,
@@ -126,12 +185,18 @@ class JournalEntry:
             "path": self.path,
             "query": self.query,
             "headers": self.headers,
-            "body": self._body.decode("utf-8", "replace"),
+            "body": shown_body,
             "body_truncated": self.body_truncated,
-            "json": self.json,
+            "json": self.json if shown_body == body else _redacted(self.json, self._secrets),
             "status": self.status,
             "code": self.code,
             "account_id": self.account_id,
+            "ms": round(self.ms, 3),
+            "response_body": response,
+            "response_truncated": self.response_truncated,
+            "response_json": response_json
+            if response == raw_response
+            else _redacted(response_json, self._secrets),
         }
 
     def __repr__(self) -> str:

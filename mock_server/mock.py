@@ -11,6 +11,7 @@ from rivya_contract.mock_server.backend import DEMO_ACCOUNT, Backend
 from rivya_contract.mock_server.clock import Clock, SystemClock, VirtualClock
 from rivya_contract.mock_server.config import MockConfig
 from rivya_contract.mock_server.control import Controller
+from rivya_contract.mock_server.metrics import Metrics
 from rivya_contract.mock_server.store import MemoryStore, Store
 
 if TYPE_CHECKING:
@@ -37,6 +38,9 @@ class Mock:
         self.clock: Clock = VirtualClock() if self.config.virtual_clock else SystemClock()
         self.backend = Backend(self.config, store or MemoryStore(), self.clock)
         self.control = Controller(self.backend)
+        self.metrics = Metrics(self.control)
+        """Prometheus metrics, served at ``/__mock__/metrics``."""
+        self.control.metrics = self.metrics
         self.lock = threading.RLock()
         """Held while a request's head is checked and while its handler runs (never across
         an await), so threads calling the pipeline at once see each step whole."""

@@ -38,6 +38,8 @@ class Account:
     """Credits charged for finished tasks."""
     granted: int = 0
     """Every credit ever given to the account."""
+    refunded: int = 0
+    """Credits returned to the balance by failed tasks (counted in ``balance`` too)."""
 
     def ledger_ok(self) -> bool:
         """Return whether the wallet invariant holds."""

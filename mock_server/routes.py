@@ -13,7 +13,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from rivya_contract.mock_server import catalog, control_api, files, generations
+from rivya_contract.mock_server import (
+    catalog,
+    control_api,
+    control_views,
+    dashboard,
+    files,
+    generations,
+)
 from rivya_contract.mock_server.exchange import Call, Reply
 from rivya_contract.mock_server.paths import template_regex
 from rivya_contract.schemas import Operation, surface
@@ -21,6 +28,7 @@ from rivya_contract.schemas import Operation, surface
 Handler = Callable[[Call, Any], Reply]
 
 _C = control_api
+_V = control_views
 HANDLERS: dict[str, Handler] = {
     "listModels": catalog.list_models,
     "createGeneration": generations.create,
@@ -50,6 +58,15 @@ HANDLERS: dict[str, Handler] = {
     "mockRemoveFault": _C.remove_item,
     "mockReadJournal": _C.read_journal,
     "mockClearJournal": _C.clear_journal,
+    "mockListTasks": _V.list_tasks,
+    "mockListKeys": _V.list_keys,
+    "mockRevokeKey": _V.revoke_key,
+    "mockExpireKey": _V.expire_key,
+    "mockGrantCredits": _V.grant_credits,
+    "mockHealth": _V.health,
+    "mockMetrics": _V.metrics,
+    "mockDashboard": dashboard.page,
+    "mockDashboardAsset": dashboard.asset,
 }
 """The handler of every operationId in ``surface.json``."""
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -16,14 +18,46 @@ from rivya_contract.mock_server.mock import Mock
 STARTUP_TIMEOUT = 10.0
 
 
-def serve_app(app: ASGIApp, host: str, port: int, announce: Callable[[str], None]) -> None:
-    """Serve ``app`` under uvicorn until interrupted; pass each bound base URL to ``announce``."""
+class PortInUse(Exception):
+    """The address to serve on is taken by another process."""
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """Return a listening-ready socket bound to ``host:port``; ``PortInUse`` if it is taken."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        if error.errno == errno.EADDRINUSE:
+            raise PortInUse(f"{host}:{port} is in use") from None
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve_app(
+    app: ASGIApp,
+    host: str,
+    port: int,
+    announce: Callable[[str], None],
+    *,
+    sock: socket.socket | None = None,
+) -> None:
+    """Serve ``app`` under uvicorn until interrupted; pass each bound base URL to ``announce``.
+
+    ``sock``, from ``bind``, is served instead of binding ``host:port`` here.
+    Logging is left as the caller configured it (``logs.configure``).
+    """
     server = uvicorn.Server(
         uvicorn.Config(
             app,
             host=host,
             port=port,
             log_level="warning",
+            log_config=None,
             access_log=False,
             lifespan="off",
         )
@@ -38,7 +72,7 @@ def serve_app(app: ASGIApp, host: str, port: int, announce: Callable[[str], None
                 announce(f"http://{bound_host}:{bound_port}")
 
     server.startup = startup  # type: ignore[method-assign]
-    server.run()
+    server.run(sockets=None if sock is None else [sock])
 
 
 class ServerThread:

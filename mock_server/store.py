@@ -59,6 +59,9 @@ class Store(Protocol):
     def task(self, task_id: str) -> Task | None:
         """Return a task, or None."""
 
+    def tasks(self) -> list[Task]:
+        """Return every task kept, oldest first."""
+
     def record_poll(self, task_id: str, now: float) -> Task | None:
         """Count a poll of the task at ``now``, moving a task timed by polls on; return it."""
 
@@ -155,6 +158,7 @@ class MemoryStore:
         account.reserved -= credits
         account.spent += charged
         account.balance += credits - charged
+        account.refunded += credits - charged
 
     def add_task(self, task: Task) -> None:
         """Store a new task and schedule its settlement."""
@@ -165,6 +169,10 @@ class MemoryStore:
     def task(self, task_id: str) -> Task | None:
         """Return a task, or None."""
         return self._tasks.get(task_id)
+
+    def tasks(self) -> list[Task]:
+        """Return every task kept, oldest first."""
+        return list(self._tasks.values())
 
     def record_poll(self, task_id: str, now: float) -> Task | None:
         """Count a poll of the task at ``now``, moving a task timed by polls on; return it."""

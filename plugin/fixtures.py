@@ -6,7 +6,8 @@ runs, so loading the plugin costs nothing for tests that do not use it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
 import pytest
@@ -65,20 +66,35 @@ def rivya_respx(rivya_mock: Mock) -> Iterator[RespxTarget]:
     """Route every httpx request to ``https://rivya.ai`` (sync or async) to ``rivya_mock``.
 
     Yields a target with ``base_url``, ``api_key``, ``headers``, ``mock`` and
-    the active respx ``router``.
+    the active respx ``router``. A request to rivya.ai from a client respx
+    cannot intercept (``requests``, ``urllib``) raises ``RealHostBlocked``
+    before any connection, and fails the test even if the client swallowed it.
     """
-    from rivya_contract.plugin.respx_routes import DEFAULT_BASE_URL, mock_router, mock_transport
-    from rivya_contract.plugin.targets import RespxTarget
+    from rivya_contract.plugin.fresh import RealHostBlocked, respx_target
 
-    with mock_router(rivya_mock, DEFAULT_BASE_URL) as router:
-        yield RespxTarget(
-            "mock",
-            DEFAULT_BASE_URL,
-            rivya_mock.config.api_key,
-            lambda: mock_transport(rivya_mock),
-            mock=rivya_mock,
-            router=router,
-        )
+    blocked = None
+    try:
+        with respx_target(rivya_mock) as target:
+            yield target
+    except RealHostBlocked as error:
+        blocked = str(error)
+    if blocked is not None:
+        pytest.fail(blocked, pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def rivya_fresh() -> Callable[..., AbstractContextManager[RespxTarget]]:
+    """Return ``fresh_respx``, which gives a new mock behind respx each time it is entered.
+
+    ``with rivya_fresh() as rivya:`` inside a test body.
+    Session-scoped, so ``@given`` tests can take it (Hypothesis refuses
+    function-scoped fixtures, which would be shared by every example); enter
+    it inside the test to get a fresh mock for each example. It takes a
+    ``MockConfig`` and a base URL, and blocks non-httpx clients as ``rivya_respx`` does.
+    """
+    from rivya_contract.plugin.fresh import fresh_respx
+
+    return fresh_respx
 
 
 @pytest.fixture(scope="session")
@@ -103,8 +119,14 @@ def rivya_server_thread(rivya_server_config: MockConfig) -> Iterator[ServerThrea
 def rivya_server(request: pytest.FixtureRequest, rivya_server_thread: ServerThread) -> Target:
     """Return the session's real HTTP mock server, reset, with this test's marks applied.
 
-    For requests, aiohttp, curl or any other client: ``base_url``, ``api_key``,
-    ``headers``, and ``mock`` for its control API.
+    For requests, aiohttp, curl or any other client. Attributes: ``base_url``
+    (``http://127.0.0.1:<port>``), ``api_key`` (the demo account's key),
+    ``headers`` (its ``Authorization`` header), ``url(path)`` (an absolute
+    URL), ``client()`` / ``async_client()`` (httpx clients with the key),
+    ``name`` (``"server"``) and ``mock`` (the served ``Mock``: ``clock``,
+    ``control``, ``reset()``). The dashboard is at ``base_url + "/__mock__/"``.
+    For ``@given`` tests take ``rivya_server_thread`` (session-scoped) and call
+    ``rivya_server_thread.mock.reset()`` at the start of each example.
     """
     from rivya_contract.plugin.targets import server_target
 

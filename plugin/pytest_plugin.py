@@ -2,10 +2,11 @@
 
 Loaded by the ``pytest11`` entry point ``rivya``. Fixtures (see
 ``rivya_contract.plugin.fixtures``): ``rivya_mock``, ``rivya_respx``,
-``rivya_server``, ``rivya_target``, and the overridable ``rivya_mock_config``
-and ``rivya_server_config``. Markers: ``rivya_scenario(...)`` presets the mock's
-behaviour for a test; ``rivya_live`` marks a test that spends real credits,
-skipped unless a key and a budget (``--rivya-max-credits`` > 0) are given.
+``rivya_server``, ``rivya_target``, ``rivya_fresh`` (a new mock per Hypothesis
+example), and the overridable ``rivya_mock_config`` and ``rivya_server_config``.
+Markers: ``rivya_scenario(...)`` presets the mock's behaviour for a test;
+``rivya_live`` marks a test that spends real credits, skipped unless a key and a
+budget (``--rivya-max-credits`` > 0) are given.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pytest
 
 from rivya_contract.plugin.fixtures import (
     rivya_budget,
+    rivya_fresh,
     rivya_mock,
     rivya_mock_config,
     rivya_respx,
@@ -28,6 +30,7 @@ from rivya_contract.plugin.settings import read_settings
 
 __all__ = [
     "rivya_budget",
+    "rivya_fresh",
     "rivya_mock",
     "rivya_mock_config",
     "rivya_respx",

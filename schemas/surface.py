@@ -52,6 +52,8 @@ class Operation:
     request: str | None = None
     request_required: bool = False
     switchable: bool = True
+    open: bool = False
+    """A control operation served without the admin token: it answers no state."""
     headers: Mapping[str, HeaderSpec] = field(default_factory=dict)
     limits: Mapping[str, int] = field(default_factory=dict)
     query: tuple[str, ...] = ()
@@ -93,6 +95,7 @@ class Operation:
             request=raw.get("request"),
             request_required=raw.get("request_required", False),
             switchable=raw.get("switchable", True),
+            open=raw.get("open", False),
             headers=headers,
             limits=dict(raw.get("limits", {})),
             query=tuple(raw.get("query", ())),

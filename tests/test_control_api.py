@@ -12,7 +12,8 @@ from openapi_spec_validator import validate as validate_spec
 from rivya_contract.mock_server import Mock, MockConfig
 from rivya_contract.schemas import surface, validate
 
-CONTROL_ROUTES = surface().group("control")
+CONTROL_ROUTES = tuple(op for op in surface().group("control") if not op.open)
+OPEN_ROUTES = tuple(op for op in surface().group("control") if op.open)
 
 with warnings.catch_warnings():
     from starlette.exceptions import StarletteDeprecationWarning
@@ -192,3 +193,13 @@ def test_python_accounts_helper() -> None:
         mock.control.accounts.set_balance(account.id, -1)
     with pytest.raises(ValueError):
         mock.control.accounts.issue_key(account.id, scopes={"everything"})
+
+
+@pytest.mark.parametrize("path", ["/__mock__/", "/__mock__/assets/dashboard.js"])
+def test_the_dashboard_page_and_assets_need_no_token_and_hold_no_state(path: str) -> None:
+    assert {op.id for op in OPEN_ROUTES} == {"mockDashboard", "mockDashboardAsset"}
+    mock = Mock(MockConfig(admin_token=ADMIN))
+    reply = call(mock, "GET", path)
+    assert reply.status == 200
+    assert b"acct_demo" not in reply.body and mock.config.api_key.encode() not in reply.body
+    assert "'self'" in reply.headers["Content-Security-Policy"]
