@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import re
 import tomllib
@@ -119,7 +120,7 @@ class MockConfig:
     models_dir: str | None = None
     """A folder of model cards (``<id>.json``) that add to or replace the packaged catalog."""
     model_cards: tuple[Mapping[str, Any], ...] = ()
-    """Model cards as JSON objects, added after ``models_dir`` (in Python or TOML tables)."""
+    """Model cards as JSON objects, added after models_dir (Python, TOML tables or a JSON list)."""
     metered_usage: float = 1.0
     """Share (0..1) of a METERED task's reservation it is charged when it succeeds."""
     log_level: Literal["debug", "info", "warning", "error"] = "info"
@@ -149,6 +150,8 @@ def _convert(name: str, value: Any) -> Any:
             raise ValueError(f"expected model:param=credits[,...], got {value!r}")
         return {k.strip(): int(v) for k, v in (p.split("=", 1) for p in pairs)}
     if name == "model_cards":
+        if isinstance(value, str):
+            value = json.loads(value)  # a flag or variable holds the cards as JSON
         if isinstance(value, Mapping):
             value = [value]
         if not isinstance(value, list | tuple) or not all(isinstance(v, Mapping) for v in value):
