@@ -59,6 +59,8 @@ class Call:
     """What scenario control does to this request's answer (faults, the X-Rivya-Mock header)."""
     plan: Plan | None = None
     """The task plan the X-Rivya-Mock header gives a create."""
+    webhook: dict[str, Any] | None = None
+    """The X-Rivya-Mock header's webhook directives: delivery-fault fields, and ``resend``."""
 
 
 @dataclass(slots=True)

@@ -13,7 +13,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from rivya_contract.mock_server import catalog, control_api, files, generations
+from rivya_contract.mock_server import (
+    catalog,
+    control_api,
+    files,
+    generations,
+    webhook_control_api,
+    webhooks,
+)
 from rivya_contract.mock_server.exchange import Call, Reply
 from rivya_contract.mock_server.paths import template_regex
 from rivya_contract.schemas import Operation, surface
@@ -49,6 +56,19 @@ HANDLERS: dict[str, Handler] = {
     "mockRemoveFault": _C.remove_item,
     "mockReadJournal": _C.read_journal,
     "mockClearJournal": _C.clear_journal,
+    "createWebhookEndpoint": webhooks.create,
+    "listWebhookEndpoints": webhooks.list_endpoints,
+    "getWebhookEndpoint": webhooks.get,
+    "updateWebhookEndpoint": webhooks.update,
+    "deleteWebhookEndpoint": webhooks.delete,
+    "rotateWebhookSecret": webhooks.rotate,
+    "testWebhookEndpoint": webhooks.test,
+    "listWebhookDeliveries": webhooks.deliveries,
+    "listWebhookEvents": webhooks.events,
+    "mockListWebhookFaults": webhook_control_api.list_faults,
+    "mockAddWebhookFault": webhook_control_api.add_fault,
+    "mockClearWebhookFaults": webhook_control_api.clear_faults,
+    "mockResendWebhookEvent": webhook_control_api.resend,
 }
 """The handler of every operationId in ``surface.json``."""
 

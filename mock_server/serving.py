@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -41,17 +41,12 @@ def serve_app(app: ASGIApp, host: str, port: int, announce: Callable[[str], None
     server.run()
 
 
-class ServerThread:
-    """A uvicorn server for one ``Mock`` in a daemon thread; a context manager.
+class AppThread:
+    """A uvicorn server for any ASGI app in a daemon thread; a context manager."""
 
-    >>> with ServerThread(Mock()) as server:  # doctest: +SKIP
-    ...     httpx.get(server.base_url + "/api/v1/models")
-    """
-
-    def __init__(self, mock: Mock, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.mock = mock
+    def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> None:
         config = uvicorn.Config(
-            mock.app,
+            app,
             host=host,
             port=port,
             log_level="warning",
@@ -60,7 +55,7 @@ class ServerThread:
             timeout_keep_alive=30,
         )
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name="rivya-mock", daemon=True)
+        self._thread = threading.Thread(target=self._server.run, name="rivya-serve", daemon=True)
         self.base_url = ""
 
     def start(self) -> str:
@@ -80,7 +75,7 @@ class ServerThread:
         self._server.should_exit = True
         self._thread.join(timeout=STARTUP_TIMEOUT)
 
-    def __enter__(self) -> ServerThread:
+    def __enter__(self) -> Self:
         self.start()
         return self
 
@@ -91,3 +86,15 @@ class ServerThread:
         trace: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+class ServerThread(AppThread):
+    """A uvicorn server for one ``Mock`` in a daemon thread; a context manager.
+
+    >>> with ServerThread(Mock()) as server:  # doctest: +SKIP
+    ...     httpx.get(server.base_url + "/api/v1/models")
+    """
+
+    def __init__(self, mock: Mock, host: str = "127.0.0.1", port: int = 0) -> None:
+        super().__init__(mock.app, host, port)
+        self.mock = mock
