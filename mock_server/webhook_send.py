@@ -40,12 +40,13 @@ class Outcome:
         return self.status is not None and 200 <= self.status < 300
 
 
-def _is_asgi(target: object) -> bool:
+def is_asgi(target: object) -> bool:
+    """Return whether ``target`` is an ASGI app (an async callable) rather than a ``Handler``."""
     call = getattr(target, "__call__", None)  # noqa: B004 - an ASGI app is any async callable
     return inspect.iscoroutinefunction(target) or inspect.iscoroutinefunction(call)
 
 
-def _run(coroutine: Coroutine[Any, Any, httpx.Response]) -> httpx.Response:
+def run_to_completion(coroutine: Coroutine[Any, Any, httpx.Response]) -> httpx.Response:
     """Run ``coroutine`` to completion, in a thread of its own when a loop already runs here."""
     try:
         asyncio.get_running_loop()
@@ -104,8 +105,8 @@ class Sender:
         try:
             if target is None:
                 response = self._http().post(url, headers=sent, content=body)
-            elif _is_asgi(target):
-                response = _run(self._asgi(target, url, sent, body))
+            elif is_asgi(target):
+                response = run_to_completion(self._asgi(target, url, sent, body))
             else:
                 client = httpx.Client(transport=httpx.MockTransport(target))
                 with client:

@@ -71,7 +71,8 @@ def test_patch_changes_what_it_names_and_checks_it(mock: Mock) -> None:
     assert disabled["status"] == "disabled" and disabled["disabled_at"] is not None
     rejected = call(mock, "PATCH", path, {"url": "https://192.168.1.1/h"})
     assert (rejected.status, ok(rejected, 400)["error"]["code"]) == (400, "webhook_url_rejected")
-    for body in ({}, {"status": "revoked"}, {"event_types": []}, {"secret": "x"}):
+    bodies: list[dict[str, Any]] = [{}, {"status": "revoked"}, {"event_types": []}, {"secret": "x"}]
+    for body in bodies:
         assert ok(call(mock, "PATCH", path, body), 400)["error"]["code"] == "validation_failed"
 
 
