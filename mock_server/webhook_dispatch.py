@@ -9,8 +9,8 @@ lock, so no API request waits for a receiver.
 
 Who pumps:
 
-- a worker thread, started when something is scheduled and ended when nothing is, pumps
-  what is due at the clock's current time (real or virtual);
+- a worker thread, started when something is scheduled, pumps what is due at the clock's
+  current time; it ends when nothing is left (on a virtual clock: nothing due now);
 - advancing the clock pumps too: a virtual clock is moved through every moment something
   falls due up to its new time, pumping at each, so the attempts of a day of retries are
   made at their scheduled times in milliseconds; a system clock pumps once after its jump;
@@ -169,8 +169,10 @@ class Dispatcher:
             with self._pump_lock:
                 self.pump(self.clock.now())
                 due = self.store.next_due()
+            # On a virtual clock only an advance (which pumps itself) makes later work due.
+            idle = due is None or (isinstance(self.clock, VirtualClock) and due > self.clock.now())
             with self._worker_lock:
-                if self._stopped or (due is None and not self._wake.is_set()):
+                if self._stopped or (idle and not self._wake.is_set()):
                     self._worker = None
                     return
             wait = IDLE_WAIT if due is None else min(IDLE_WAIT, max(due - self.clock.now(), 0.001))

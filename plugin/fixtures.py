@@ -48,17 +48,18 @@ def rivya_mock_config() -> MockConfig:
 
 
 @pytest.fixture
-def rivya_mock(request: pytest.FixtureRequest, rivya_mock_config: MockConfig) -> Mock:
+def rivya_mock(request: pytest.FixtureRequest, rivya_mock_config: MockConfig) -> Iterator[Mock]:
     """Return a fresh in-process mock with a virtual clock, its ``rivya_scenario`` marks applied.
 
     Its control API: ``clock.advance``, ``script``, ``fault``, ``journal``,
-    ``accounts``, ``reset``.
+    ``accounts``, ``webhooks``, ``reset``. Its webhook deliveries stop after the test.
     """
     from rivya_contract.mock_server.mock import Mock
 
     mock = Mock(rivya_mock_config)
     apply_scenarios(request.node, mock)
-    return mock
+    yield mock
+    mock.close()
 
 
 @pytest.fixture
@@ -96,8 +97,10 @@ def rivya_server_thread(rivya_server_config: MockConfig) -> Iterator[ServerThrea
     from rivya_contract.mock_server.mock import Mock
     from rivya_contract.mock_server.serving import ServerThread
 
-    with ServerThread(Mock(rivya_server_config)) as server:
+    mock = Mock(rivya_server_config)
+    with ServerThread(mock) as server:
         yield server
+    mock.close()
 
 
 @pytest.fixture

@@ -85,6 +85,8 @@ class WebhookReceiver:
     responder: Callable[[dict[str, str]], int] | None = None
     """Chooses the status for a delivery's headers when no scripted answer is left."""
     deliveries: list[ReceivedDelivery] = field(default_factory=list)
+    arrived: int = 0
+    """POSTs that have arrived, answered or not yet (a slow answer is still pending)."""
     generation: int = 1
     _answers: list[_Answer] = field(default_factory=list)
     _changed: threading.Condition = field(default_factory=threading.Condition)
@@ -105,6 +107,7 @@ class WebhookReceiver:
         """Forget deliveries, secrets and scripted answers; use the system clock again."""
         with self._changed:
             self.generation += 1
+            self.arrived = 0
             self.deliveries.clear()
             self.secrets.clear()
             self._answers.clear()
@@ -136,11 +139,17 @@ class WebhookReceiver:
             self.clock = target.mock.clock.now
         return endpoint
 
-    def wait_for(self, count: int, timeout: float = 10.0) -> list[ReceivedDelivery]:
-        """Wait until at least ``count`` deliveries came; return them. TimeoutError if not."""
+    def wait_for(
+        self, count: int, timeout: float = 10.0, *, answered: bool = True
+    ) -> list[ReceivedDelivery]:
+        """Wait until at least ``count`` deliveries came; return those answered.
+
+        With ``answered=False`` arrivals count, before their (perhaps slow) answer.
+        Raises TimeoutError when they do not come within ``timeout`` seconds.
+        """
         deadline = time.monotonic() + timeout
         with self._changed:
-            while len(self.deliveries) < count:
+            while (len(self.deliveries) if answered else self.arrived) < count:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise TimeoutError(
@@ -181,6 +190,9 @@ class WebhookReceiver:
         headers = {name.lower(): value for name, value in request.headers.items()}
         problem = self.verify(headers, body)
         answer = self._next_answer(headers, problem is None)
+        with self._changed:
+            self.arrived += 1
+            self._changed.notify_all()
         if answer.delay > 0:
             await asyncio.sleep(answer.delay)
         got = ReceivedDelivery(headers, body, self.clock(), problem is None, problem, answer.status)

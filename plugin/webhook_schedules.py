@@ -15,8 +15,10 @@ and for the whole schedule ``reorder`` (the first task's event is held back unti
 one has been sent) and ``rotate_secret`` (the secret is rotated before anything is sent,
 so every delivery carries the new and the old signature, and the receiver knows the old).
 
-How it shrinks: to fewer tasks (one), each to ``succeeded`` after 0 s with no duplicates,
-lost answers, stale timestamp or delay, and to neither reorder nor rotation. A failing
+The faults are drawn apart from the tasks (a list of knob, task index, amount) and aimed
+at a task by index. How it shrinks: the list of faults to the fewest that still fail, each
+amount to 1, each index to 0 (the first task), the tasks to the fewest (trailing ones go
+first), each to ``succeeded`` after 0 s, and to neither reorder nor rotation. A failing
 schedule therefore shrinks to the one fault that breaks the receiver, on one task.
 
 ``play(schedule, make_receiver)`` runs a schedule: a fresh mock on a virtual clock, the
@@ -30,7 +32,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
@@ -70,27 +72,47 @@ class DeliverySchedule:
     rotate_secret: bool = False
 
 
+Knob = Literal["duplicates", "lost_answers", "stale", "delay"]
+_KNOBS: tuple[Knob, ...] = ("duplicates", "lost_answers", "stale", "delay")
+
+
 @st.composite
-def event_plans(draw: st.DrawFn) -> EventPlan:
-    """Draw one task's plan (see the module docstring for how it shrinks)."""
-    return EventPlan(
-        outcome=draw(st.sampled_from(["succeeded", "failed"])),
-        after=draw(st.integers(0, 30)),
-        duplicates=draw(st.integers(0, 2)),
-        lost_answers=draw(st.integers(0, 2)),
-        stale=draw(st.booleans()),
-        delay=draw(st.integers(0, 120)),
+def _knob(draw: st.DrawFn) -> tuple[Knob, int, int]:
+    """Draw one fault: which knob, on which event (an index taken modulo), how much."""
+    kind = draw(st.sampled_from(_KNOBS))
+    index = draw(st.integers(0, 3))
+    amount = {"duplicates": 2, "lost_answers": 2, "stale": 1, "delay": 120}[kind]
+    return kind, index, draw(st.integers(1, amount))
+
+
+@st.composite
+def _schedules(draw: st.DrawFn, max_events: int) -> DeliverySchedule:
+    # Faults are drawn apart from the events and aimed at them by index: an index shrinks
+    # to 0 and trailing events are easy to delete, so a failure shrinks onto one event.
+    base = draw(
+        st.lists(
+            st.tuples(st.sampled_from(["succeeded", "failed"]), st.integers(0, 30)),
+            min_size=1,
+            max_size=max_events,
+        )
+    )
+    plans = [EventPlan(outcome=outcome, after=after) for outcome, after in base]  # type: ignore[arg-type]
+    for kind, index, amount in draw(st.lists(_knob(), max_size=2 * max_events)):
+        n = index % len(plans)
+        plan = plans[n]
+        if kind == "stale":
+            plans[n] = replace(plan, stale=True)
+        else:
+            top = {"duplicates": 2, "lost_answers": 2, "delay": 120}[kind]
+            plans[n] = replace(plan, **{kind: min(top, getattr(plan, kind) + amount)})
+    return DeliverySchedule(
+        events=tuple(plans), reorder=draw(st.booleans()), rotate_secret=draw(st.booleans())
     )
 
 
 def delivery_schedules(*, max_events: int = 4) -> st.SearchStrategy[DeliverySchedule]:
     """Return a strategy of delivery schedules of 1 to ``max_events`` tasks."""
-    return st.builds(
-        DeliverySchedule,
-        events=st.lists(event_plans(), min_size=1, max_size=max_events).map(tuple),
-        reorder=st.booleans(),
-        rotate_secret=st.booleans(),
-    )
+    return _schedules(max_events)
 
 
 @dataclass

@@ -5,6 +5,7 @@ rotation overlap, in-process receivers, the real clock and tasks timed by polls.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,7 +15,7 @@ import standardwebhooks
 from webhook_support import attempts, call, create_endpoint, endpoint, finish_task, ok
 
 from rivya_contract.mock_server import Mock, MockConfig
-from rivya_contract.plugin.targets import mock_target
+from rivya_contract.plugin.targets import mock_target, server_target
 from rivya_contract.plugin.webhook_receiver import WebhookReceiver
 
 
@@ -269,3 +270,29 @@ def test_in_process_delivery_to_an_asgi_app_and_a_callable(mock: Mock) -> None:
     assert request.headers["webhook-id"] == got.webhook_id
     assert json.loads(request.content) == got.event
     assert attempts(mock, other)[0]["status_code"] == 204
+
+
+def test_a_slow_receiver_never_holds_up_the_api(rivya_webhooks: WebhookReceiver) -> None:
+    from rivya_contract.mock_server.serving import ServerThread
+
+    mock = Mock(MockConfig(webhook_timeout=5.0))
+    try:
+        with ServerThread(mock) as server:
+            target = server_target(mock, server.base_url)
+            rivya_webhooks.register(target)
+            rivya_webhooks.answer(200, delay=1.5)
+            with target.client() as client:
+                mock.control.script(queued=0, processing=0)
+                body = {"model": "grok-imagine", "prompt": "x"}
+                created = client.post("/api/v1/generations", json=body)
+                assert created.status_code == 202, created.text
+                rivya_webhooks.wait_for(1, answered=False)  # the delivery is in flight
+                started = time.monotonic()
+                for _ in range(5):
+                    assert client.get("/api/v1/credits").status_code == 200
+                elapsed = time.monotonic() - started
+            assert rivya_webhooks.deliveries == []  # still waiting for the slow answer
+            assert elapsed < 1.0
+            assert rivya_webhooks.wait_for(1)[0].status == 200
+    finally:
+        mock.close()
