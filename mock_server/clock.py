@@ -70,6 +70,8 @@ class VirtualClock:
     def __init__(self, start: float | None = None) -> None:
         self._now = time.time() if start is None else start
         self._lock = threading.Lock()
+        self._advancing = threading.RLock()
+        """Held by ``advance`` across its hook, so that advances add up, one at a time."""
         self.on_advance: AdvanceHook | None = None
 
     def now(self) -> float:
@@ -80,15 +82,16 @@ class VirtualClock:
         """Move time forward by ``seconds`` (not negative); return the new time."""
         if not 0 <= seconds < math.inf:
             raise ValueError("the clock only moves forward")
-        with self._lock:
-            target = self._now + seconds
-            if target > LATEST:
-                raise ValueError(_TOO_LATE)
-        if self.on_advance is not None:
-            self.on_advance(target)
-        with self._lock:
-            self._now = max(self._now, target)
-            return self._now
+        with self._advancing:
+            with self._lock:
+                target = self._now + seconds
+                if target > LATEST:
+                    raise ValueError(_TOO_LATE)
+            if self.on_advance is not None:
+                self.on_advance(target)
+            with self._lock:
+                self._now = max(self._now, target)
+                return self._now
 
     def set(self, when: float) -> float:
         """Move time forward to ``when`` (seconds since the epoch); return the new time."""

@@ -296,3 +296,24 @@ def test_a_slow_receiver_never_holds_up_the_api(rivya_webhooks: WebhookReceiver)
             assert rivya_webhooks.wait_for(1)[0].status == 200
     finally:
         mock.close()
+
+
+def test_advances_from_many_threads_add_up_while_deliveries_fire(
+    mock: Mock, rivya_webhooks: WebhookReceiver
+) -> None:
+    import threading
+
+    register(mock, rivya_webhooks)
+    for n in range(5):
+        finish_task(mock, after=n + 1)
+    start = mock.clock.now()
+    threads = [
+        threading.Thread(target=lambda: [mock.clock.advance(0.5) for _ in range(20)])
+        for _ in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert mock.clock.now() - start == 40.0
+    assert len(rivya_webhooks.wait_for(5)) == 5
