@@ -224,7 +224,7 @@ class Backend:
             task_id, account_id, card, card.resolved_params(params), cost, chosen, now
         )
         self.store.add_task(task)
-        if webhook:
+        if webhook and self.webhooks.endpoints(account_id):
             self.webhooks.dispatcher.faults.add({**webhook, "task_id": task.id})
         self.webhooks.watch(task)
         return Seen(task, now)
