@@ -38,6 +38,7 @@ typecheck: $(TEST_STAMP)
 	@for d in $(PACKAGES); do ln -sfn ../../$$d .typecheck/rivya_contract/$$d; done
 	MYPYPATH=.typecheck $(BIN)/mypy -p rivya_contract
 	MYPYPATH=.typecheck $(BIN)/mypy tests $(wildcard bench/*.py docs/example/*.py)
+	MYPYPATH=.typecheck $(BIN)/mypy $(wildcard docs/example/webhooks/*.py)
 
 # Commands the tests run, each as command:Debian package. Tests that need a
 # missing command fail and name it, so `unit` first installs what it can.

@@ -14,6 +14,15 @@ UPLOAD = _API["uploadFile"].name
 FILE = _API["getFile"].name
 CREDITS = _API["getCredits"].name
 OPENAPI = _API["getOpenApi"].name
+WEBHOOKS = _API["createWebhookEndpoint"].name
+WEBHOOK_LIST = _API["listWebhookEndpoints"].name
+WEBHOOK = _API["getWebhookEndpoint"].name
+WEBHOOK_UPDATE = _API["updateWebhookEndpoint"].name
+WEBHOOK_DELETE = _API["deleteWebhookEndpoint"].name
+WEBHOOK_ROTATE = _API["rotateWebhookSecret"].name
+WEBHOOK_TEST = _API["testWebhookEndpoint"].name
+WEBHOOK_DELIVERIES = _API["listWebhookDeliveries"].name
+WEBHOOK_EVENTS = _API["listWebhookEvents"].name
 
 SCOPED = {
     op.name: (

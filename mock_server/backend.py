@@ -37,6 +37,8 @@ from rivya_contract.mock_server.records import (
 from rivya_contract.mock_server.references import check_references
 from rivya_contract.mock_server.store import Store
 from rivya_contract.mock_server.uploads import check_upload, duration_token
+from rivya_contract.mock_server.webhook_backend import Webhooks
+from rivya_contract.mock_server.webhook_store import MemoryWebhookStore, WebhookStore
 from rivya_contract.schemas import REFERENCE_ITEMS, Contract, ModelCard, contract, surface
 from rivya_contract.schemas.contract import CardError, card_from_raw, load_cards
 
@@ -119,6 +121,7 @@ class Backend:
         store: Store,
         clock: Clock,
         planner: Planner | None = None,
+        webhook_store: WebhookStore | None = None,
     ) -> None:
         self.config = config
         self.contract = contract_for(config)
@@ -126,6 +129,15 @@ class Backend:
         self.store = store
         self.clock = clock
         self.planner = planner
+        self.webhooks = Webhooks(
+            config,
+            webhook_store or MemoryWebhookStore(),
+            clock,
+            self.task,
+            self.new_id,
+            lambda task, at, base_url: lifecycle.task_view(task, at, base_url),
+        )
+        """Webhook endpoints, events and deliveries (``webhook_backend.Webhooks``)."""
         self.limiter = RateLimiter(config.rate_limit)
         self._rng = random.Random(config.seed)
         self._rng_lock = threading.Lock()
@@ -166,6 +178,7 @@ class Backend:
     def reset(self) -> None:
         """Forget every account, key, task and file; create the demo account again."""
         self.store.reset()
+        self.webhooks.reset()
         self.limiter.reset()
         with self._rng_lock:
             self._rng.seed(self.config.seed)
@@ -213,11 +226,13 @@ class Backend:
         *,
         idempotency_key: str | None = None,
         plan: lifecycle.Plan | None = None,
+        webhook: Any = None,
     ) -> Seen:
         """Validate a create, replay or reserve its credits, plan the task and store it.
 
         ``plan`` (the request's own directive) beats a script, which beats the
-        default plan. Raises ``ApiError`` (validation_failed,
+        default plan. ``webhook`` holds delivery-fault fields for the task's events (the
+        request's directive). Raises ``ApiError`` (validation_failed,
         idempotency_conflict, insufficient_credits) with nothing changed.
         """
         card, params = self._validated(body)
@@ -274,6 +289,9 @@ class Backend:
             charge=charge,
         )
         self.store.add_task(task)
+        if webhook and self.webhooks.endpoints(account_id):
+            self.webhooks.dispatcher.faults.add({**webhook, "task_id": task.id})
+        self.webhooks.watch(task)
         return Seen(task, now)
 
     def poll(self, account_id: str, task_id: str) -> Seen:
@@ -283,6 +301,10 @@ class Backend:
         if task is None or task.account_id != account_id:
             raise ApiError("not_found", "No such task.")
         self.store.record_poll(task_id, now)
+        if task.by_polls and task.finishes and task.finishes_at == now:
+            polls_to_finish = (task.queued_polls or 0) + (task.processing_polls or 0) + 1
+            if task.polls == polls_to_finish:  # this poll finished it
+                self.webhooks.watch(task)
         self._settle(account_id, now)
         return Seen(task, now)
 

@@ -5,8 +5,14 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Protocol
+
+AdvanceHook = Callable[[float], None]
+"""Called by ``advance`` with the time it moves to. A ``VirtualClock`` calls it before the
+jump, so the hook may move the clock through earlier moments with ``set`` (webhook retries
+fall due there); a ``SystemClock`` calls it after."""
 
 LATEST = 253402300799.0
 """The last second a timestamp can show (9999-12-31T23:59:59Z); no clock moves past it."""
@@ -35,6 +41,7 @@ class SystemClock:
         self._last = 0.0
         self._offset = 0.0
         self._lock = threading.Lock()
+        self.on_advance: AdvanceHook | None = None
 
     def now(self) -> float:
         """Return the wall time plus the offset, never less than a time already returned."""
@@ -52,6 +59,8 @@ class SystemClock:
         with self._lock:
             self._offset += seconds
             self._last += seconds
+        if self.on_advance is not None:
+            self.on_advance(self.now())
         return self.now()
 
 
@@ -61,6 +70,9 @@ class VirtualClock:
     def __init__(self, start: float | None = None) -> None:
         self._now = time.time() if start is None else start
         self._lock = threading.Lock()
+        self._advancing = threading.RLock()
+        """Held by ``advance`` across its hook, so that advances add up, one at a time."""
+        self.on_advance: AdvanceHook | None = None
 
     def now(self) -> float:
         """Return the virtual time."""
@@ -70,11 +82,16 @@ class VirtualClock:
         """Move time forward by ``seconds`` (not negative); return the new time."""
         if not 0 <= seconds < math.inf:
             raise ValueError("the clock only moves forward")
-        with self._lock:
-            if self._now + seconds > LATEST:
-                raise ValueError(_TOO_LATE)
-            self._now += seconds
-            return self._now
+        with self._advancing:
+            with self._lock:
+                target = self._now + seconds
+                if target > LATEST:
+                    raise ValueError(_TOO_LATE)
+            if self.on_advance is not None:
+                self.on_advance(target)
+            with self._lock:
+                self._now = max(self._now, target)
+                return self._now
 
     def set(self, when: float) -> float:
         """Move time forward to ``when`` (seconds since the epoch); return the new time."""

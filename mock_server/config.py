@@ -127,6 +127,18 @@ class MockConfig:
     """Console log level: info logs each API request, debug also each control API request."""
     log_format: Literal["text", "json"] = "text"
     """Console log format: text lines (coloured on a terminal) or one JSON object a line."""
+    webhook_allow_local_http: bool = True
+    """Accept ``http`` webhook URLs on loopback and localhost, for test receivers; false
+    applies the real API's rules (https only, no local addresses) to every URL."""
+    webhook_timeout: float = 5.0
+    """Seconds a webhook attempt waits for the receiver's answer before it counts as failed."""
+    webhook_retry_schedule: tuple[float, ...] = (5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0)
+    """Seconds after each failed attempt until the next (``5s,5m,30m,2h,5h,10h``); after the
+    last one the delivery is given up."""
+    webhook_disable_after: int = 50
+    """Failed attempts in a row after which an endpoint is disabled."""
+    webhook_rotation_overlap: float = 86400.0
+    """Seconds after a secret rotation during which deliveries carry both signatures."""
 
     def replace(self, **changes: Any) -> MockConfig:
         """Return a copy with ``changes`` applied and checked."""
@@ -136,8 +148,29 @@ class MockConfig:
 _FIELDS = {f.name: f for f in dataclasses.fields(MockConfig)}
 
 
+_DURATION = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*(ms|s|m|h)?")
+_DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
+
+
+def parse_schedule(value: Any) -> tuple[float, ...]:
+    """Parse a retry schedule: ``"5s,5m,30m"``, ``"5,300"`` or a list of seconds."""
+    items = value if isinstance(value, list | tuple) else str(value).split(",")
+    schedule = []
+    for item in items:
+        if isinstance(item, int | float) and not isinstance(item, bool):
+            schedule.append(float(item))
+            continue
+        found = _DURATION.fullmatch(str(item).strip())
+        if found is None:
+            raise ValueError(f"expected durations such as 5s,5m,30m; got {item!r}")
+        schedule.append(float(found.group(1)) * _DURATION_UNITS[found.group(2)])
+    return tuple(schedule)
+
+
 def _convert(name: str, value: Any) -> Any:
     """Turn a value from TOML, env or a flag into the field's type."""
+    if name == "webhook_retry_schedule":
+        return parse_schedule(value)
     if name == "rate_limit":
         if value is None or isinstance(value, RateLimit):
             return value
@@ -211,6 +244,10 @@ def _check(config: MockConfig) -> MockConfig:
         problems.append("body_timeout must be positive")
     if min(config.max_body_bytes, config.max_tasks, config.journal_size) < 1:
         problems.append("max_body_bytes, max_tasks and journal_size must be positive")
+    if not config.webhook_timeout > 0 or config.webhook_disable_after < 1:
+        problems.append("webhook_timeout and webhook_disable_after must be positive")
+    if config.webhook_rotation_overlap < 0 or min(config.webhook_retry_schedule, default=0) < 0:
+        problems.append("webhook_rotation_overlap and webhook_retry_schedule must not be negative")
     for name in ("idempotency_ttl", "task_ttl", "file_ttl", "max_file_bytes"):
         if getattr(config, name) < 0:
             problems.append(f"{name} must not be negative")

@@ -28,6 +28,7 @@ from rivya_contract.mock_server.specs import (
     given,
     script_spec,
 )
+from rivya_contract.mock_server.webhook_control import WebhookControl
 from rivya_contract.schemas import ModelCard, Operation
 
 if TYPE_CHECKING:
@@ -64,6 +65,8 @@ class Controller:
         """The most recent requests (control API requests are not recorded)."""
         self.accounts = Accounts(backend)
         """Accounts and keys in any state, for tests."""
+        self.webhooks = WebhookControl(backend.webhooks)
+        """Webhook deliveries: faults, resend, in-process receivers, flush."""
         self.header_enabled = config.control
         """Whether the X-Rivya-Mock header is obeyed (off with ``control=False``)."""
         self._admin = config.admin_token
@@ -220,11 +223,13 @@ class Controller:
             header = call.headers.get(HEADER)
             if header is not None:
                 try:
-                    found = directives.parse(header, creates_task=op.id == "createGeneration")
+                    found = directives.parse(
+                        header, creates_task=op.id == "createGeneration", operation=op.id
+                    )
                 except directives.DirectiveError as error:
                     problem = ApiError(INVALID, f"X-Rivya-Mock: {error}")
                     return Reply.error(problem, call.request_id)
-                effects, call.plan = found.effects, found.plan
+                effects, call.plan, call.webhook = found.effects, found.plan, found.webhook
         if self._faults:
             hit = self._take_fault(call)
             if hit is not None:

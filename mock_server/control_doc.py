@@ -27,8 +27,11 @@ TAG_DOC = {
         "the header X-Rivya-Mock, directives separated by ';': status=<code|5xx>, "
         "retry_after=<s>, message=<text>, delay=<200ms|1.5s>, drop; and on POST "
         "/api/v1/generations fail[=<code>], succeed, queued=<d>, processing=<d|forever>, "
-        "after=<d>, queued_polls=<n>, processing_polls=<n>. A malformed header or control "
-        "request is 400 mock_request_invalid."
+        "after=<d>, queued_polls=<n>, processing_polls=<n>; on a create or POST "
+        "/api/v1/webhooks/{endpointId}/test webhook_duplicate[=<n>], webhook_delay=<d>, "
+        "webhook_drop, webhook_reorder, webhook_sign=bad|stale|future; on any webhooks:manage "
+        "request webhook_resend=<event id>. A malformed header or control request is 400 "
+        "mock_request_invalid."
     ),
 }
 

@@ -27,8 +27,21 @@ fields of a script:
 - ``queued_polls=<n>``, ``processing_polls=<n>``: count polls instead of time; the
   first n polls see the task queued, the next ones processing.
 
-The values are checked by the same rules as the control API's fault and
-script bodies (``specs``), so a bad value gets the same message everywhere.
+Directives that act on webhook deliveries, the fields of a webhook fault: on a create
+they apply to the first attempt of the created task's events, on
+``POST /api/v1/webhooks/{endpointId}/test`` to the test event's:
+
+- ``webhook_duplicate`` or ``webhook_duplicate=<n>``: send n extra copies (default 1).
+- ``webhook_delay=<duration>``: put the attempt off on the mock's clock.
+- ``webhook_drop``: lose the attempt on the way (it is retried).
+- ``webhook_reorder``: hold it back until the endpoint's next attempt has gone out.
+- ``webhook_sign=bad|stale|future``: a wrong signature, or a timestamp an hour off.
+
+And on any ``webhooks:manage`` request: ``webhook_resend=<event id>`` sends one of the
+account's events again, with the same webhook-id.
+
+The values are checked by the same rules as the control API's fault, script and webhook
+fault bodies (``specs``), so a bad value gets the same message everywhere.
 """
 
 from __future__ import annotations
@@ -39,6 +52,8 @@ from typing import Any
 
 from rivya_contract.mock_server.lifecycle import Plan
 from rivya_contract.mock_server.specs import Effects, SpecError, fault_spec, script_spec
+from rivya_contract.mock_server.webhook_faults import delivery_fault_spec
+from rivya_contract.schemas import surface
 
 HEADER = "x-rivya-mock"
 """The directive header's name, in lower case."""
@@ -46,8 +61,12 @@ HEADER = "x-rivya-mock"
 ANSWER_NAMES: tuple[str, ...] = ("status", "retry_after", "message", "delay", "drop")
 TASK_NAMES: tuple[str, ...] = ("fail", "succeed", "queued", "processing", "after")
 TASK_NAMES += ("queued_polls", "processing_polls")
-NAMES = ANSWER_NAMES + TASK_NAMES
-FLAGS = frozenset({"drop", "succeed"})
+WEBHOOK_NAMES: tuple[str, ...] = ("webhook_duplicate", "webhook_delay", "webhook_drop")
+WEBHOOK_NAMES += ("webhook_reorder", "webhook_sign")
+NAMES = ANSWER_NAMES + TASK_NAMES + WEBHOOK_NAMES + ("webhook_resend",)
+FLAGS = frozenset({"drop", "succeed", "webhook_drop", "webhook_reorder"})
+OPTIONAL_VALUE = frozenset({"fail", "webhook_duplicate"})
+WEBHOOK_TARGETS = frozenset({"createGeneration", "testWebhookEndpoint"})
 
 _DURATION = re.compile(r"(-?[0-9]{1,15}(?:\.[0-9]{1,9})?)\s*(ms|s|m)?")
 _NUMBER = re.compile(r"-?[0-9]{1,30}(\.[0-9]{1,30})?")
@@ -64,6 +83,8 @@ class Directives:
 
     effects: Effects | None = None
     plan: Plan | None = None
+    webhook: dict[str, Any] | None = None
+    """Webhook fault fields for the deliveries the request leads to, and ``resend``."""
 
 
 def duration(text: str) -> Any:
@@ -100,10 +121,10 @@ def _split(header: str) -> dict[str, str | None]:
         value = value.strip()
         if name in FLAGS and equals:
             raise DirectiveError(f"directive {name!r} takes no value")
-        if name not in FLAGS and name != "fail" and not value:
+        if name not in FLAGS and name not in OPTIONAL_VALUE and not value:
             raise DirectiveError(f"directive {name!r} needs a value ({name}=...)")
-        if name == "fail" and equals and not value:
-            raise DirectiveError("directive 'fail' needs a code after '=' (or no '=')")
+        if name in OPTIONAL_VALUE and equals and not value:
+            raise DirectiveError(f"directive {name!r} needs a value after '=' (or no '=')")
         found[name] = value if equals else None
     return found
 
@@ -147,13 +168,49 @@ def _task_fields(found: dict[str, str | None]) -> dict[str, Any]:
     return fields
 
 
-def parse(header: str, *, creates_task: bool) -> Directives:
+def _webhook_fields(found: dict[str, str | None], operation: str | None) -> dict[str, Any] | None:
+    named = [name for name in WEBHOOK_NAMES if name in found]
+    if named and operation not in WEBHOOK_TARGETS:
+        raise DirectiveError(
+            f"directive {named[0]!r} applies only to POST /api/v1/generations and "
+            "POST /api/v1/webhooks/{endpointId}/test"
+        )
+    resend = found.get("webhook_resend")
+    if resend is not None and (operation is None or surface()[operation].tag != "Webhooks"):
+        raise DirectiveError("directive 'webhook_resend' applies only to webhooks:manage requests")
+    if not named:
+        return None if resend is None else {"resend": resend}
+    fields: dict[str, Any] = {}
+    if "webhook_duplicate" in found:
+        fields["duplicate"] = _number(found["webhook_duplicate"] or "1")
+    if found.get("webhook_delay") is not None:
+        fields["delay"] = duration(found["webhook_delay"] or "")
+    if "webhook_drop" in found:
+        fields["drop"] = True
+    if "webhook_reorder" in found:
+        fields["reorder"] = True
+    if found.get("webhook_sign") is not None:
+        fields["sign"] = found["webhook_sign"]
+    try:
+        delivery_fault_spec(fields)
+    except SpecError as error:
+        name = f"webhook_{error.field}"
+        source = (
+            None if name not in found else name if found[name] is None else f"{name}={found[name]}"
+        )
+        raise DirectiveError(f"{source}: {error}" if source else str(error)) from None
+    return {**fields, "resend": resend} if resend is not None else fields
+
+
+def parse(header: str, *, creates_task: bool, operation: str | None = None) -> Directives:
     """Parse an ``X-Rivya-Mock`` header value; raise ``DirectiveError`` naming what is wrong.
 
     ``creates_task`` says whether the request is a create, the only request
     whose task directives mean something; elsewhere they are errors.
+    ``operation`` (the operationId) decides where webhook directives apply.
     """
     found = _split(header)
+    webhook = _webhook_fields(found, operation)
     answer = _answer_fields(found)
     if "message" in found and "fail" not in found and "status" not in found:
         raise DirectiveError("directive 'message' needs 'fail' or 'status'")
@@ -168,7 +225,7 @@ def parse(header: str, *, creates_task: bool) -> Directives:
     except SpecError as error:
         source = _source(found, error.field)
         raise DirectiveError(f"{source}: {error}" if source else str(error)) from None
-    return Directives(effects, plan)
+    return Directives(effects, plan, webhook)
 
 
 _FIELD_SOURCES = {"code": ("status", "fail"), "processing": ("processing", "after")}

@@ -63,6 +63,8 @@ class Call:
     """``time.perf_counter()`` when the request's head arrived."""
     seconds: float = 0.0
     """Seconds the mock took to answer (added latency aside), set when the answer is ready."""
+    webhook: dict[str, Any] | None = None
+    """The X-Rivya-Mock header's webhook directives: delivery-fault fields, and ``resend``."""
 
 
 @dataclass(slots=True)

@@ -54,6 +54,7 @@ def create(call: Call, backend: Backend) -> Reply:
         parse_json(call),
         idempotency_key=call.headers.get("idempotency-key"),
         plan=call.plan,
+        webhook=call.webhook,
     )
     view = task_view(seen.task, seen.at, call.base_url, created=not seen.replayed)
     return Reply.json(call.ok, view, {REPLAY_HEADER: "true"} if seen.replayed else None)

@@ -13,6 +13,7 @@ from rivya_contract.mock_server.config import MockConfig
 from rivya_contract.mock_server.control import Controller
 from rivya_contract.mock_server.metrics import Metrics
 from rivya_contract.mock_server.store import MemoryStore, Store
+from rivya_contract.mock_server.webhook_store import WebhookStore
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -28,15 +29,24 @@ class Mock:
 
     - ``backend``: the domain (accounts, keys, tasks, files, credits): ``create_task``,
       ``poll``, ``upload``, ``file``, ``balance``.
-    - ``control``: scenario control: ``script``, ``fault``, ``journal``, ``accounts``, ``reset``.
+    - ``control``: scenario control: ``script``, ``fault``, ``journal``, ``accounts``, ``reset``,
+      and ``webhooks`` (delivery faults, resend, in-process receivers, ``flush``).
     - ``clock``: the time every step reads; ``clock.advance(s)`` with a virtual clock.
     - ``api``: the transport-independent request pipeline; ``app``: the Starlette app.
     """
 
-    def __init__(self, config: MockConfig | None = None, *, store: Store | None = None) -> None:
+    def __init__(
+        self,
+        config: MockConfig | None = None,
+        *,
+        store: Store | None = None,
+        webhook_store: WebhookStore | None = None,
+    ) -> None:
         self.config = config or MockConfig()
         self.clock: Clock = VirtualClock() if self.config.virtual_clock else SystemClock()
-        self.backend = Backend(self.config, store or MemoryStore(), self.clock)
+        self.backend = Backend(
+            self.config, store or MemoryStore(), self.clock, webhook_store=webhook_store
+        )
         self.control = Controller(self.backend)
         self.metrics = Metrics(self.control)
         """Prometheus metrics, served at ``/__mock__/metrics``."""
@@ -53,6 +63,10 @@ class Mock:
         """
         with self.lock:
             self.control.reset()
+
+    def close(self) -> None:
+        """Stop delivering webhooks in the background and close their connections."""
+        self.backend.webhooks.dispatcher.stop()
 
     @cached_property
     def app(self) -> Starlette:

@@ -20,6 +20,8 @@ from rivya_contract.mock_server import (
     dashboard,
     files,
     generations,
+    webhook_control_api,
+    webhooks,
 )
 from rivya_contract.mock_server.exchange import Call, Reply
 from rivya_contract.mock_server.paths import template_regex
@@ -67,6 +69,19 @@ HANDLERS: dict[str, Handler] = {
     "mockMetrics": _V.metrics,
     "mockDashboard": dashboard.page,
     "mockDashboardAsset": dashboard.asset,
+    "createWebhookEndpoint": webhooks.create,
+    "listWebhookEndpoints": webhooks.list_endpoints,
+    "getWebhookEndpoint": webhooks.get,
+    "updateWebhookEndpoint": webhooks.update,
+    "deleteWebhookEndpoint": webhooks.delete,
+    "rotateWebhookSecret": webhooks.rotate,
+    "testWebhookEndpoint": webhooks.test,
+    "listWebhookDeliveries": webhooks.deliveries,
+    "listWebhookEvents": webhooks.events,
+    "mockListWebhookFaults": webhook_control_api.list_faults,
+    "mockAddWebhookFault": webhook_control_api.add_fault,
+    "mockClearWebhookFaults": webhook_control_api.clear_faults,
+    "mockResendWebhookEvent": webhook_control_api.resend,
 }
 """The handler of every operationId in ``surface.json``."""
 

@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -75,21 +75,12 @@ def serve_app(
     server.run(sockets=None if sock is None else [sock])
 
 
-class ServerThread:
-    """A uvicorn server for one ``Mock`` in a daemon thread; a context manager.
+class AppThread:
+    """A uvicorn server for any ASGI app in a daemon thread; a context manager."""
 
-    ``app`` serves another ASGI app in the mock's place (one wrapping ``mock.app``).
-
-    >>> with ServerThread(Mock()) as server:  # doctest: +SKIP
-    ...     httpx.get(server.base_url + "/api/v1/models")
-    """
-
-    def __init__(
-        self, mock: Mock, host: str = "127.0.0.1", port: int = 0, *, app: ASGIApp | None = None
-    ) -> None:
-        self.mock = mock
+    def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> None:
         config = uvicorn.Config(
-            mock.app if app is None else app,
+            app,
             host=host,
             port=port,
             log_level="warning",
@@ -98,7 +89,7 @@ class ServerThread:
             timeout_keep_alive=30,
         )
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name="rivya-mock", daemon=True)
+        self._thread = threading.Thread(target=self._server.run, name="rivya-serve", daemon=True)
         self.base_url = ""
 
     def start(self) -> str:
@@ -118,7 +109,7 @@ class ServerThread:
         self._server.should_exit = True
         self._thread.join(timeout=STARTUP_TIMEOUT)
 
-    def __enter__(self) -> ServerThread:
+    def __enter__(self) -> Self:
         self.start()
         return self
 
@@ -129,3 +120,19 @@ class ServerThread:
         trace: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+class ServerThread(AppThread):
+    """A uvicorn server for one ``Mock`` in a daemon thread; a context manager.
+
+    ``app`` serves another ASGI app in the mock's place (one wrapping ``mock.app``).
+
+    >>> with ServerThread(Mock()) as server:  # doctest: +SKIP
+    ...     httpx.get(server.base_url + "/api/v1/models")
+    """
+
+    def __init__(
+        self, mock: Mock, host: str = "127.0.0.1", port: int = 0, *, app: ASGIApp | None = None
+    ) -> None:
+        super().__init__(mock.app if app is None else app, host, port)
+        self.mock = mock

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from rivya_contract.mock_server.serving import ServerThread
     from rivya_contract.plugin.budget import Budget
     from rivya_contract.plugin.targets import RespxTarget, Target
+    from rivya_contract.plugin.webhook_receiver import WebhookReceiver
 
 
 @pytest.fixture(scope="session")
@@ -48,17 +49,18 @@ def rivya_mock_config() -> MockConfig:
 
 
 @pytest.fixture
-def rivya_mock(request: pytest.FixtureRequest, rivya_mock_config: MockConfig) -> Mock:
+def rivya_mock(request: pytest.FixtureRequest, rivya_mock_config: MockConfig) -> Iterator[Mock]:
     """Return a fresh in-process mock with a virtual clock, its ``rivya_scenario`` marks applied.
 
     Its control API: ``clock.advance``, ``script``, ``fault``, ``journal``,
-    ``accounts``, ``reset``.
+    ``accounts``, ``webhooks``, ``reset``. Its webhook deliveries stop after the test.
     """
     from rivya_contract.mock_server.mock import Mock
 
     mock = Mock(rivya_mock_config)
     apply_scenarios(request.node, mock)
-    return mock
+    yield mock
+    mock.close()
 
 
 @pytest.fixture
@@ -111,8 +113,10 @@ def rivya_server_thread(rivya_server_config: MockConfig) -> Iterator[ServerThrea
     from rivya_contract.mock_server.mock import Mock
     from rivya_contract.mock_server.serving import ServerThread
 
-    with ServerThread(Mock(rivya_server_config)) as server:
+    mock = Mock(rivya_server_config)
+    with ServerThread(mock) as server:
         yield server
+    mock.close()
 
 
 @pytest.fixture
@@ -161,3 +165,27 @@ def rivya_target(
     from rivya_contract.plugin.targets import live_target
 
     return live_target(rivya_settings.base_url, rivya_settings.api_key, rivya_budget)
+
+
+@pytest.fixture(scope="session")
+def rivya_webhooks_server() -> Iterator[WebhookReceiver]:
+    """Serve one ``WebhookReceiver`` on 127.0.0.1 (uvicorn, a free port) for the session."""
+    from rivya_contract.mock_server.serving import AppThread
+    from rivya_contract.plugin.webhook_receiver import WebhookReceiver
+
+    receiver = WebhookReceiver()
+    with AppThread(receiver.app) as server:
+        receiver.base_url = server.base_url
+        yield receiver
+
+
+@pytest.fixture
+def rivya_webhooks(rivya_webhooks_server: WebhookReceiver) -> WebhookReceiver:
+    """Return a real webhook receiver on 127.0.0.1, emptied: it records, verifies, answers.
+
+    ``register(target)`` creates an endpoint for it and trusts the secret;
+    ``answer(500, times=3)``, ``answer(410)`` or ``answer(200, delay=s)`` script its
+    answers; ``wait_for(n)`` waits for deliveries; ``deliveries`` lists them.
+    """
+    rivya_webhooks_server.reset()
+    return rivya_webhooks_server

@@ -3,10 +3,10 @@
 Loaded by the ``pytest11`` entry point ``rivya``. Fixtures (see
 ``rivya_contract.plugin.fixtures``): ``rivya_mock``, ``rivya_respx``,
 ``rivya_server``, ``rivya_target``, ``rivya_fresh`` (a new mock per Hypothesis
-example), and the overridable ``rivya_mock_config`` and ``rivya_server_config``.
-Markers: ``rivya_scenario(...)`` presets the mock's behaviour for a test;
-``rivya_live`` marks a test that spends real credits, skipped unless a key and a
-budget (``--rivya-max-credits`` > 0) are given.
+example), ``rivya_webhooks`` (a real webhook receiver), and the overridable
+``rivya_mock_config`` and ``rivya_server_config``. Markers: ``rivya_scenario(...)``
+presets the mock's behaviour for a test; ``rivya_live`` marks a test that spends real
+credits, skipped unless a key and a budget (``--rivya-max-credits`` > 0) are given.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from rivya_contract.plugin.fixtures import (
     rivya_server_thread,
     rivya_settings,
     rivya_target,
+    rivya_webhooks,
+    rivya_webhooks_server,
 )
 from rivya_contract.plugin.scenario import MARKER_HELP
 from rivya_contract.plugin.settings import read_settings
@@ -39,6 +41,8 @@ __all__ = [
     "rivya_server_thread",
     "rivya_settings",
     "rivya_target",
+    "rivya_webhooks",
+    "rivya_webhooks_server",
 ]
 
 LIVE_MARKER = "rivya_live"

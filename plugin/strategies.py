@@ -16,6 +16,11 @@ Server behaviours, which the mock executes, to fuzz a client::
     server_behaviours()                              # ServerBehaviour(...).apply(mock)
     transients()                                     # 429/503 with Retry-After, bare 5xx
 
+Webhook delivery schedules, which the mock plays against a receiver::
+
+    delivery_schedules()                             # DeliverySchedule(events, reorder, ...)
+    play(schedule, make_receiver)                    # Played(tasks, events, attempts)
+
 Example::
 
     from hypothesis import given
@@ -46,16 +51,28 @@ from rivya_contract.plugin.upload_strategies import (
     reference_item,
     uploads,
 )
+from rivya_contract.plugin.webhook_schedules import (
+    DeliverySchedule,
+    EventPlan,
+    Played,
+    delivery_schedules,
+    play,
+)
 
 __all__ = [
     "VALIDATION_FAILED",
     "VARIANTS",
+    "DeliverySchedule",
+    "EventPlan",
     "InvalidRequest",
+    "Played",
     "ServerBehaviour",
     "Transient",
     "UploadCase",
+    "delivery_schedules",
     "generation_requests",
     "invalid_generation_requests",
+    "play",
     "reference_item",
     "server_behaviours",
     "transient_codes",

@@ -22,6 +22,14 @@ API_SCHEMAS = (
     "model",
     "model-list",
     "error",
+    "webhook-endpoint",
+    "webhook-endpoint-list",
+    "webhook-endpoint-request",
+    "webhook-endpoint-update",
+    "webhook-event",
+    "webhook-event-list",
+    "webhook-delivery",
+    "webhook-delivery-list",
 )
 """The schema files published as OpenAPI components (the rest are internal)."""
 
@@ -231,6 +239,39 @@ def servers(server_url: str, mock_url: str | None = None) -> list[dict[str, str]
         {"url": mock_url, "description": "This mock, which served the document."},
         {"url": server_url, "description": "The Rivya API."},
     ]
+WEBHOOKS_TAG = (
+    "Endpoints that receive a signed POST when a task reaches a terminal state. Signature "
+    "(Standard Webhooks): webhook-id (the event id, the same on every retry), "
+    "webhook-timestamp (unix seconds), webhook-signature: v1,<base64 HMAC-SHA256 of "
+    '"id.timestamp.body"> keyed by the base64 after whsec_; two signatures after a rotation.'
+)
+
+
+def webhook_items(event_ref: str) -> dict[str, Any]:
+    """Return the OpenAPI 3.1 ``webhooks`` map: the event POST each endpoint receives."""
+    signed = {
+        name: {"in": "header", "name": name, "required": True, "schema": {"type": "string"}}
+        for name in ("webhook-id", "webhook-timestamp", "webhook-signature")
+    }
+    items: dict[str, Any] = {}
+    for event_type in ("generation.succeeded", "generation.failed"):
+        items[event_type] = {
+            "post": {
+                "operationId": "on" + "".join(p.title() for p in event_type.split(".")),
+                "summary": f"Sent to each active endpoint subscribed to {event_type}.",
+                "tags": ["Webhooks"],
+                "parameters": list(signed.values()),
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": {"$ref": event_ref}}},
+                },
+                "responses": {
+                    "2XX": {"description": "Received; any other answer is retried."},
+                    "410": {"description": "Gone: the endpoint is disabled, never retried."},
+                },
+            }
+        }
+    return items
 
 
 def build_openapi(
@@ -278,7 +319,12 @@ def build_openapi(
         else:
             ok = _ok(op.summary, ref[op.response], status)
         operation = _operation(op, ok, c, err)
-        if op.body == "json":
+        if op.body == "json" and op.request not in (None, "generation-request"):
+            operation["requestBody"] = {
+                "required": op.request_required,
+                "content": {"application/json": {"schema": {"$ref": ref[op.request or ""]}}},
+            }
+        elif op.body == "json":
             operation["requestBody"] = {
                 "required": True,
                 "content": {"application/json": {"schema": request_body, "examples": examples}},
@@ -293,6 +339,7 @@ def build_openapi(
         {"name": "Credits", "description": "The account's wallet."},
         {"name": "Models", "description": "The public model catalog."},
         {"name": "Contract", "description": "The published contract."},
+        {"name": "Webhooks", "description": WEBHOOKS_TAG},
         *extra_tags,
     ]
     return {
@@ -306,6 +353,7 @@ def build_openapi(
         "servers": servers(server_url, mock_url),
         "tags": tags,
         "paths": paths,
+        "webhooks": webhook_items(ref["webhook-event"]),
         "components": {
             "schemas": components,
             "securitySchemes": {

@@ -119,6 +119,46 @@ def _without(document: dict[str, Any], key: str) -> dict[str, Any]:
     return {k: v for k, v in document.items() if k != key}
 
 
+STAMP = "2026-05-11T00:00:00.000Z"
+ENDPOINT: dict[str, Any] = {
+    "id": "whend_1",
+    "object": "webhook_endpoint",
+    "name": "Production webhook",
+    "url": "https://example.com/rivya/webhook",
+    "event_types": ["generation.succeeded", "generation.failed"],
+    "status": "active",
+    "secret_preview": "whsec_12...abc123",
+    "last_success_at": None,
+    "last_failure_at": None,
+    "failure_count": 0,
+    "created_at": STAMP,
+    "updated_at": STAMP,
+    "disabled_at": None,
+    "revoked_at": None,
+}
+EVENT: dict[str, Any] = {
+    "id": "evt_1",
+    "type": "generation.succeeded",
+    "api_version": "2026-05-11",
+    "created_at": STAMP,
+    "data": TASK,
+}
+DELIVERY: dict[str, Any] = {
+    "id": "whdel_1",
+    "object": "webhook_delivery",
+    "endpoint_id": "whend_1",
+    "event_id": "evt_1",
+    "event_type": "generation.succeeded",
+    "webhook_id": "evt_1",
+    "attempt": 1,
+    "attempted_at": STAMP,
+    "status_code": 500,
+    "duration_ms": 1.5,
+    "error": None,
+    "succeeded": False,
+    "next_attempt_at": STAMP,
+}
+
 CORPUS: list[tuple[str, Any, bool]] = [
     ("task", TASK, True),
     ("task", FAILED, True),
@@ -200,6 +240,30 @@ CORPUS: list[tuple[str, Any, bool]] = [
     ("generation-request", example_requests()["minimal"], True),
     ("generation-request", {**example_requests()["minimal"], "files": []}, False),
     ("generation-request", {"prompt": "x"}, False),
+    ("webhook-endpoint", ENDPOINT, True),
+    (
+        "webhook-endpoint",
+        {**ENDPOINT, "signing_secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"},
+        True,
+    ),
+    ("webhook-endpoint", _replace(ENDPOINT, id="we_1"), False),
+    ("webhook-endpoint", _replace(ENDPOINT, status="paused"), False),
+    ("webhook-endpoint", _without(ENDPOINT, "secret_preview"), False),
+    ("webhook-endpoint-list", {"object": "list", "data": [ENDPOINT]}, True),
+    ("webhook-endpoint-list", {"object": "list", "data": [{}]}, False),
+    ("webhook-endpoint-request", {"url": "https://example.com/h"}, True),
+    ("webhook-endpoint-request", {"url": "https://example.com/h", "event_types": []}, False),
+    ("webhook-endpoint-update", {"status": "disabled"}, True),
+    ("webhook-endpoint-update", {}, False),
+    ("webhook-event", EVENT, True),
+    ("webhook-event", _replace(EVENT, data=_replace(TASK, session_id="s")), False),
+    ("webhook-event", _replace(EVENT, api_version="2025-01-01"), False),
+    ("webhook-event-list", {"object": "list", "data": [EVENT]}, True),
+    ("webhook-event-list", {"object": "list", "data": [_without(EVENT, "type")]}, False),
+    ("webhook-delivery", DELIVERY, True),
+    ("webhook-delivery", _replace(DELIVERY, attempt=0), False),
+    ("webhook-delivery-list", {"object": "list", "data": [DELIVERY]}, True),
+    ("webhook-delivery-list", {"object": "list", "data": [_without(DELIVERY, "error")]}, False),
 ]
 
 

@@ -36,6 +36,19 @@ REQUIRED_CODES = {
     ("get", "/api/v1/credits"): {"rate_limited"},
     ("get", "/api/v1/models"): {"rate_limited"},
     ("get", "/api/v1/openapi.json"): set(),
+    ("post", "/api/v1/webhooks"): {"validation_failed", "webhook_url_rejected", "rate_limited"},
+    ("get", "/api/v1/webhooks"): {"rate_limited"},
+    ("get", "/api/v1/webhooks/{endpointId}"): {"not_found", "rate_limited"},
+    ("patch", "/api/v1/webhooks/{endpointId}"): {
+        "validation_failed",
+        "webhook_url_rejected",
+        "not_found",
+    },
+    ("delete", "/api/v1/webhooks/{endpointId}"): {"not_found"},
+    ("post", "/api/v1/webhooks/{endpointId}/rotate-secret"): {"not_found"},
+    ("post", "/api/v1/webhooks/{endpointId}/test"): {"not_found"},
+    ("get", "/api/v1/webhooks/{endpointId}/deliveries"): {"not_found"},
+    ("get", "/api/v1/webhook-events"): {"rate_limited"},
 }
 
 

@@ -64,6 +64,7 @@ DOCUMENTED_STATUS = {
     "insufficient_credits": 402,
     "rate_limited": 429,
     "public_api_disabled": 503,
+    "webhook_url_rejected": 400,
 }
 
 

@@ -21,6 +21,15 @@ DOCUMENTED = {
     ("GET", "/api/v1/files/{fileId}"): "files:read",
     ("GET", "/api/v1/credits"): "credits:read",
     ("GET", "/api/v1/openapi.json"): None,
+    ("GET", "/api/v1/webhooks"): "webhooks:manage",
+    ("POST", "/api/v1/webhooks"): "webhooks:manage",
+    ("GET", "/api/v1/webhooks/{endpointId}"): "webhooks:manage",
+    ("PATCH", "/api/v1/webhooks/{endpointId}"): "webhooks:manage",
+    ("DELETE", "/api/v1/webhooks/{endpointId}"): "webhooks:manage",
+    ("POST", "/api/v1/webhooks/{endpointId}/rotate-secret"): "webhooks:manage",
+    ("POST", "/api/v1/webhooks/{endpointId}/test"): "webhooks:manage",
+    ("GET", "/api/v1/webhooks/{endpointId}/deliveries"): "webhooks:manage",
+    ("GET", "/api/v1/webhook-events"): "webhooks:manage",
 }
 """The surface table of the API docs: the oracle the data file must match."""
 

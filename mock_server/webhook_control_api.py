@@ -1,0 +1,49 @@
+"""The control API of webhooks: delivery faults and resending an event (``/__mock__/``).
+
+Bodies are checked by the same rules as the Python calls (``control.schema.json``); a
+malformed one is ``400 mock_request_invalid``, an unknown event or endpoint
+``404 mock_not_found``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rivya_contract.mock_server.control import INVALID
+from rivya_contract.mock_server.control_api import _body
+from rivya_contract.mock_server.exchange import ApiError, Call, Reply
+from rivya_contract.mock_server.specs import SpecError
+
+if TYPE_CHECKING:
+    from rivya_contract.mock_server.control import Controller
+
+
+def list_faults(call: Call, control: Controller) -> Reply:
+    """List the delivery faults still waiting."""
+    faults = [fault.to_json() for fault in control.webhooks.faults]
+    return Reply.json(call.ok, {"object": "list", "data": faults})
+
+
+def add_fault(call: Call, control: Controller) -> Reply:
+    """Add a delivery fault: see ``WebhookControl.fault``."""
+    try:
+        fault = control.webhooks.add_fault(_body(call))
+    except SpecError as error:
+        raise ApiError(INVALID, str(error)) from None
+    return Reply.json(call.ok, fault.to_json())
+
+
+def clear_faults(call: Call, control: Controller) -> Reply:
+    """Remove every delivery fault."""
+    return Reply.json(call.ok, {"deleted": control.webhooks.clear()})
+
+
+def resend(call: Call, control: Controller) -> Reply:
+    """Send an event again with the same webhook-id: ``{"endpoint_id"?}``."""
+    body = _body(call, "resend-request")
+    event_id = call.path_params["eventId"]
+    try:
+        count = control.webhooks.resend(event_id, body.get("endpoint_id"))
+    except KeyError as error:
+        raise ApiError("mock_not_found", str(error.args[0])) from None
+    return Reply.json(call.ok, {"event_id": event_id, "deliveries": count})
