@@ -239,6 +239,8 @@ def servers(server_url: str, mock_url: str | None = None) -> list[dict[str, str]
         {"url": mock_url, "description": "This mock, which served the document."},
         {"url": server_url, "description": "The Rivya API."},
     ]
+
+
 WEBHOOKS_TAG = (
     "Endpoints that receive a signed POST when a task reaches a terminal state. Signature "
     "(Standard Webhooks): webhook-id (the event id, the same on every retry), "
