@@ -7,13 +7,16 @@ receives anything: no task of theirs finishes) and delete it again.
 
 from __future__ import annotations
 
+import contextlib
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 
 from rivya_contract.contract_tests.client import ContractClient, expect
+from rivya_contract.contract_tests.control import ScenarioControl
 from rivya_contract.contract_tests.endpoints import (
     CREATE,
     POLL,
@@ -27,7 +30,7 @@ from rivya_contract.contract_tests.endpoints import (
     WEBHOOKS,
 )
 from rivya_contract.contract_tests.test_generations import TEXT_TO_IMAGE
-from rivya_contract.mock_server.control import Controller
+from rivya_contract.mock_server.serving import AppThread
 from rivya_contract.plugin.webhooks import verify_webhook
 from rivya_contract.schemas import contract
 
@@ -113,33 +116,71 @@ def test_an_unknown_endpoint_is_not_found(api: ContractClient) -> None:
     expect(response, WEBHOOK, status=404, code="not_found")
 
 
+class _Receiver:
+    """A webhook receiver served over real HTTP: records each delivery, answers 204."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[dict[str, str], bytes]] = []
+        self.arrived = threading.Event()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        body, more = b"", True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        headers = {name.decode(): value.decode() for name, value in scope["headers"]}
+        self.received.append((headers, body))
+        self.arrived.set()
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+
+def _wait_for(receiver: _Receiver, control: ScenarioControl, seconds: float = 10.0) -> None:
+    """Drive the target's deliveries until one arrives: flush in process, else move its clock."""
+    deadline = time.monotonic() + seconds
+    while not receiver.received and time.monotonic() < deadline:
+        webhooks = getattr(control, "webhooks", None)
+        if webhooks is not None:
+            webhooks.flush()
+        else:
+            with contextlib.suppress(Exception):  # a real clock refuses to be moved
+                control.clock.advance(1)
+        receiver.arrived.wait(0.05)
+
+
 @pytest.mark.needs_control
 @pytest.mark.paid(credits=4)
 def test_a_finished_task_is_delivered_signed_with_the_poll_view(
-    api: ContractClient, control: Controller
+    api: ContractClient, control: ScenarioControl
 ) -> None:
-    received: list[httpx.Request] = []
-
-    def receiver(request: httpx.Request) -> httpx.Response:
-        received.append(request)
-        return httpx.Response(204)
-
-    hook_url = "https://contract-receiver.example.com/hook"
-    control.webhooks.route(hook_url, receiver)
-    created = expect(
-        api.request("POST", "/api/v1/webhooks", json_body={"url": hook_url}),
-        WEBHOOKS,
-        status=201,
-        schema="webhook-endpoint",
-    )
-    response = api.request(
-        "POST", "/api/v1/generations", json_body=TEXT_TO_IMAGE, headers={"X-Rivya-Mock": "succeed"}
-    )
-    task = expect(response, CREATE, status=(200, 201, 202), schema="task")
-    control.webhooks.flush()
-    (request,) = received
+    receiver = _Receiver()
+    with contextlib.ExitStack() as stack:
+        webhooks = getattr(control, "webhooks", None)
+        if webhooks is not None:  # in process: the deliveries go to the receiver without sockets
+            hook_url = "https://contract-receiver.example.com/hook"
+            webhooks.route(hook_url, receiver)
+        else:  # a served mock delivers over real HTTP
+            hook_url = stack.enter_context(AppThread(receiver)).base_url + "/hook"
+        created = expect(
+            api.request("POST", "/api/v1/webhooks", json_body={"url": hook_url}),
+            WEBHOOKS,
+            status=201,
+            schema="webhook-endpoint",
+        )
+        response = api.request(
+            "POST",
+            "/api/v1/generations",
+            json_body=TEXT_TO_IMAGE,
+            headers={"X-Rivya-Mock": "succeed"},
+        )
+        task = expect(response, CREATE, status=(200, 201, 202), schema="task")
+        _wait_for(receiver, control)
+    ((headers, body),) = receiver.received
     event = verify_webhook(
-        request.headers, request.content, created["signing_secret"], now=control.clock.now()
+        headers, body, created["signing_secret"], now=float(headers["webhook-timestamp"])
     )
     assert [str(error) for error in contract().validate("webhook-event", event)] == []
     assert event["type"] == "generation.succeeded"
@@ -154,4 +195,4 @@ def test_a_finished_task_is_delivered_signed_with_the_poll_view(
         schema="webhook-delivery-list",
     )["data"]
     assert [a["status_code"] for a in attempts] == [204]
-    assert attempts[0]["webhook_id"] == event["id"] == request.headers["webhook-id"]
+    assert attempts[0]["webhook_id"] == event["id"] == headers["webhook-id"]

@@ -21,7 +21,20 @@ from referencing.jsonschema import DRAFT202012
 from rivya_contract.schemas.contract import contract
 from rivya_contract.schemas.errors import FieldError, field_errors, json_path
 
-RESPONSE_SCHEMAS = ("task", "file", "credits", "model", "model-list", "error")
+RESPONSE_SCHEMAS = (
+    "task",
+    "file",
+    "credits",
+    "model",
+    "model-list",
+    "error",
+    "webhook-endpoint",
+    "webhook-endpoint-list",
+    "webhook-event",
+    "webhook-event-list",
+    "webhook-delivery",
+    "webhook-delivery-list",
+)
 """The schema files that describe response bodies, opened for what others send."""
 
 
