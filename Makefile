@@ -64,7 +64,7 @@ system-deps:
 	fi
 
 unit: $(TEST_STAMP) system-deps
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 BENCH_VENV := .venv-bench
 BENCH_STAMP := $(BENCH_VENV)/.installed
