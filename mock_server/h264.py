@@ -1,6 +1,6 @@
 """A minimal H.264 (ISO/IEC 14496-10) bitstream writer for one flat-coloured picture.
 
-``media.video`` stores what this module writes in an MP4 file. Apart from one
+``clips.video`` stores what this module writes in an MP4 file. Apart from one
 macroblock of raw samples, a coded picture of any size takes a few bits per
 macroblock, because nothing in it needs a transform or a motion search:
 

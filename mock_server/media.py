@@ -1,84 +1,52 @@
-"""Small, deterministic media files.
+"""Small, deterministic media files, and the building blocks of the generated results.
 
 The mock serves these as generation results, and test strategies send them as
 uploads. Every function is pure: the same arguments always give the same bytes.
 
 - ``png`` draws an RGB gradient whose colours follow from a seed.
-- ``video`` codes an H.264 MP4 of a given size and duration, one flat colour
-  chosen by a seed.
-- ``audio`` writes a WAV or an MP3 of a given duration, a quiet tone whose
-  pitch follows from a seed.
 - ``size_for_ratio`` picks small pixel sizes with an exact aspect ratio.
 - ``sample`` returns a minimal, well-formed file of each type in
   ``sniff.MIME_TYPES``, one that ``sniff.detect_mime`` recognises.
 - ``png_size`` reads a PNG's dimensions.
-
-Only WAV has a writer in the standard library (``wave``), and no light package
-writes the rest: PyAV encodes video but bundles FFmpeg (a 35 MB wheel),
-``pymp4`` builds MP4 boxes but pins ``construct`` to 2.8.8, and ``mutagen``
-edits the tags of existing files without creating any. Each format here needs
-only a few fixed layouts, so they are written directly:
-
-- MP4 (ISO/IEC 14496-12, with ``avcC`` from 14496-15): an ``ftyp`` box, then a
-  ``moov`` box describing one video track, then ``mdat`` holding the samples,
-  each box a big-endian size and a four-letter type (``_box``, ``_full_box``).
-  The sample tables say one frame a second, a shorter last frame ending the
-  movie exactly at its duration.
-- H.264: ``h264`` codes a flat picture and repeats it with skipped macroblocks,
-  a few bits per macroblock, so the file is a real stream that decodes to its
-  frames. Motion JPEG would be as easy to write, but browsers and most players
-  do not play it from MP4, while H.264 in MP4 plays almost everywhere.
-- MP3 (ISO/IEC 11172-3, Layer III): constant-bitrate frames, each a 4-byte
-  header, 17 bytes of side information and a few bits of Huffman code setting
-  a single frequency line, which the decoder turns into a tone.
+- ``box``, ``full_box``, ``ftyp`` and ``mvhd`` build ISO BMFF (MP4) boxes, and
+  ``mix`` and ``seed_colours`` turn a seed into values; ``clips`` uses them for
+  the video and audio results.
 """
 
 from __future__ import annotations
 
 import functools
-import io
 import math
 import re
 import struct
-import wave
 import zlib
 from collections.abc import Callable
 
-from . import h264
 from .sniff import MIME_TYPES, canonical_mime
 
 __all__ = [
-    "AUDIO_MIME_TYPES",
-    "MAX_DURATION_SECONDS",
+    "IDENTITY_MATRIX",
     "MAX_PNG_SIDE",
-    "MAX_VIDEO_SIDE",
-    "audio",
+    "RGB",
+    "box",
+    "ftyp",
+    "full_box",
+    "mix",
+    "mvhd",
     "png",
     "png_size",
     "sample",
+    "seed_colours",
     "size_for_ratio",
-    "video",
 ]
 
 MAX_PNG_SIDE = 4096
 """The largest width or height ``png`` draws."""
 
-MAX_VIDEO_SIDE = h264.MAX_SIDE
-"""The largest width or height ``video`` codes."""
-
-MAX_DURATION_SECONDS = 600.0
-"""The longest ``video`` or ``audio`` writes."""
-
-AUDIO_MIME_TYPES: tuple[str, ...] = ("audio/mpeg", "audio/wav")
-"""The types ``audio`` writes, in canonical spelling."""
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_VIDEO_TIMESCALE = 1000  # ticks a second in the movie and its track
-_WAV_RATE = 8000
-_MP3_RATE = 32000
-_MP3_FRAME_SAMPLES = 1152
 _RATIO = re.compile(r"([0-9]{1,6}):([0-9]{1,6})")
-_RGB = tuple[int, int, int]
+RGB = tuple[int, int, int]
 
 
 def png(width: int, height: int, seed: int = 0) -> bytes:
@@ -91,7 +59,7 @@ def png(width: int, height: int, seed: int = 0) -> bytes:
     for side in (width, height):
         if not 1 <= side <= MAX_PNG_SIDE:
             raise ValueError(f"PNG sides must be between 1 and {MAX_PNG_SIDE}, got {side}")
-    start, end = _seed_colours(seed)
+    start, end = seed_colours(seed)
     # Pixel (x, y) takes colour number x + y along the diagonal, so each row
     # is the previous one shifted by one pixel.
     steps = width + height - 1
@@ -114,64 +82,6 @@ def png(width: int, height: int, seed: int = 0) -> bytes:
             _png_chunk(b"IEND", b""),
         )
     )
-
-
-def video(width: int, height: int, duration_seconds: float, seed: int = 0) -> bytes:
-    """Return an H.264 MP4 of ``width`` x ``height`` pixels lasting ``duration_seconds``.
-
-    Every frame shows one flat colour, the first colour of ``png``'s gradient
-    for the same ``seed``. There is one frame a second, the last one shortened
-    so that the movie ends at the duration, rounded to the millisecond. A video
-    whose sides are both even is 4:2:0 Constrained Baseline; one with an odd
-    side is 4:0:0 High profile, which shows the colour's luma as grey (see
-    ``h264``). A 96 x 54 video of 22 seconds takes about 1.4 kB.
-
-    Raises:
-        ValueError: If a side is below 1 or above ``MAX_VIDEO_SIDE``, or the
-            duration is not above 0 and at most ``MAX_DURATION_SECONDS``.
-
-    """
-    for side in (width, height):
-        if not 1 <= side <= MAX_VIDEO_SIDE:
-            raise ValueError(f"video sides must be between 1 and {MAX_VIDEO_SIDE}, got {side}")
-    ticks = max(1, round(_checked_duration(duration_seconds) * _VIDEO_TIMESCALE))
-    whole, rest = divmod(ticks, _VIDEO_TIMESCALE)
-    deltas = [(whole, _VIDEO_TIMESCALE)] if whole else []
-    if rest:
-        deltas.append((1, rest))
-    frames = sum(count for count, _ in deltas)
-    coded = h264.stream(width, height, _ycbcr(_seed_colours(seed)[0]), frames)
-    return _mp4(width, height, ticks, deltas, coded)
-
-
-def audio(mime: str, duration_seconds: float, seed: int = 0) -> bytes:
-    """Return a WAV or MP3 file playing a quiet tone for ``duration_seconds``.
-
-    ``mime`` is one of ``AUDIO_MIME_TYPES`` or an alias of one (``audio/x-wav``,
-    ``audio/mp3``); ``seed`` picks the pitch, between about 200 Hz and 1 kHz.
-
-    - ``audio/wav``: 8-bit mono PCM at 8 kHz (8,000 bytes a second), a
-      triangle wave at one of 801 whole frequencies from 200 to 1000 Hz, as
-      long as the duration rounded to a sample.
-    - ``audio/mpeg``: MPEG-1 Layer III, mono, 32 kHz at 32 kbit/s (4,000 bytes
-      a second), a sine at one of 29 frequencies 27.8 Hz apart from 222 Hz to
-      1 kHz, in 36 ms frames: the number of frames is the duration divided by
-      36 ms, rounded, and at least one.
-
-    Raises:
-        ValueError: If the type is not supported, or the duration is not above 0
-            and at most ``MAX_DURATION_SECONDS``.
-
-    """
-    canonical = canonical_mime(mime)
-    if canonical not in AUDIO_MIME_TYPES:
-        supported = ", ".join(AUDIO_MIME_TYPES)
-        raise ValueError(f"no audio writer for {mime!r}; supported: {supported}")
-    duration = _checked_duration(duration_seconds)
-    pick = _mix(seed)
-    if canonical == "audio/wav":
-        return _wav_tone(max(1, round(duration * _WAV_RATE)), hertz=200 + pick % 801)
-    return _mp3_tone(max(1, round(duration * _MP3_RATE / _MP3_FRAME_SAMPLES)), line=8 + pick % 29)
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -241,7 +151,7 @@ def _build(mime: str) -> bytes:
     return _BUILDERS[mime]()
 
 
-def _mix(seed: int) -> int:
+def mix(seed: int) -> int:
     """Hash ``seed`` to 64 bits (SplitMix64), so that neighbouring seeds look unrelated."""
     mixed = (seed + 0x9E3779B97F4A7C15) % 2**64
     mixed = (mixed ^ (mixed >> 30)) * 0xBF58476D1CE4E5B9 % 2**64
@@ -249,17 +159,18 @@ def _mix(seed: int) -> int:
     return mixed ^ (mixed >> 31)
 
 
-def _seed_colours(seed: int) -> tuple[_RGB, _RGB]:
-    hue = _mix(seed) % 360
+def seed_colours(seed: int) -> tuple[RGB, RGB]:
+    """Return two colours far apart on the colour wheel, chosen by ``seed``."""
+    hue = mix(seed) % 360
     return _hue_rgb(hue), _hue_rgb((hue + 150) % 360)
 
 
-def _hue_rgb(hue: int) -> _RGB:
+def _hue_rgb(hue: int) -> RGB:
     high, low = 230, 40
     ramp = (high - low) * (hue % 60) // 60
     rising, falling = low + ramp, high - ramp
     sector = hue // 60
-    table: tuple[_RGB, ...] = (
+    table: tuple[RGB, ...] = (
         (high, rising, low),
         (falling, high, low),
         (low, high, rising),
@@ -322,128 +233,36 @@ def _webp() -> bytes:
     return b"RIFF" + struct.pack("<I", 4 + len(chunk)) + b"WEBP" + chunk
 
 
-def _box(kind: bytes, payload: bytes) -> bytes:
+def box(kind: bytes, payload: bytes) -> bytes:
+    """Return an ISO BMFF box: its big-endian size, its four-letter type, its payload."""
     return struct.pack(">I", 8 + len(payload)) + kind + payload
 
 
-def _full_box(kind: bytes, version: int, flags: int, payload: bytes) -> bytes:
-    return _box(kind, struct.pack(">I", version << 24 | flags) + payload)
+def full_box(kind: bytes, version: int, flags: int, payload: bytes) -> bytes:
+    """Return a full box: a box whose payload starts with a version and 24 bits of flags."""
+    return box(kind, struct.pack(">I", version << 24 | flags) + payload)
 
 
-_IDENTITY_MATRIX = struct.pack(">9I", 0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)
+IDENTITY_MATRIX = struct.pack(">9I", 0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)
+"""The transform matrix of an MP4 movie or track that is shown as it is."""
 
 
-def _ftyp(major: bytes, minor: int, compatible: tuple[bytes, ...]) -> bytes:
-    return _box(b"ftyp", major + struct.pack(">I", minor) + b"".join(compatible))
+def ftyp(major: bytes, minor: int, compatible: tuple[bytes, ...]) -> bytes:
+    """Return the ``ftyp`` box naming a file's major brand, its version and compatible brands."""
+    return box(b"ftyp", major + struct.pack(">I", minor) + b"".join(compatible))
 
 
-def _mvhd(timescale: int, duration: int, next_track: int) -> bytes:
+def mvhd(timescale: int, duration: int, next_track: int) -> bytes:
     """Build a movie header: times at 0, rate 1.0, full volume, no transform."""
     fields = struct.pack(">IIIIIH10x", 0, 0, timescale, duration, 0x10000, 0x100)
-    return _full_box(
-        b"mvhd", 0, 0, fields + _IDENTITY_MATRIX + bytes(24) + struct.pack(">I", next_track)
+    return full_box(
+        b"mvhd", 0, 0, fields + IDENTITY_MATRIX + bytes(24) + struct.pack(">I", next_track)
     )
 
 
 def _isobmff(major: bytes, minor: int, compatible: tuple[bytes, ...]) -> bytes:
     """Build an ftyp box and a movie box with a movie header and no tracks."""
-    return _ftyp(major, minor, compatible) + _box(b"moov", _mvhd(1000, 0, next_track=1))
-
-
-def _checked_duration(seconds: float) -> float:
-    if not (math.isfinite(seconds) and 0 < seconds <= MAX_DURATION_SECONDS):
-        raise ValueError(
-            f"durations must be above 0 and at most {MAX_DURATION_SECONDS:g} seconds,"
-            f" got {seconds!r}"
-        )
-    return float(seconds)
-
-
-def _ycbcr(rgb: _RGB) -> _RGB:
-    """Convert full-range RGB to limited-range BT.601 YCbCr, in integers."""
-    r, g, b = rgb
-    return (
-        16 + ((66 * r + 129 * g + 25 * b + 128) >> 8),
-        128 + ((-38 * r - 74 * g + 112 * b + 128) >> 8),
-        128 + ((112 * r - 94 * g - 18 * b + 128) >> 8),
-    )
-
-
-def _mp4(
-    width: int, height: int, ticks: int, deltas: list[tuple[int, int]], coded: h264.Stream
-) -> bytes:
-    """Build an MP4 with one H.264 track; ``deltas`` are runs of (sample count, ticks each)."""
-    samples = [struct.pack(">I", len(nal)) + nal for nal in (coded.idr, *coded.repeat)]
-    ftyp = _ftyp(b"isom", 0x200, (b"isom", b"iso2", b"avc1", b"mp41"))
-    entry = _avc1(width, height, coded)
-
-    def moov(offset: int) -> bytes:
-        stbl = _stbl(entry, deltas, [len(sample) for sample in samples], offset)
-        track = _video_trak(width, height, ticks, stbl)
-        return _box(b"moov", _mvhd(_VIDEO_TIMESCALE, ticks, next_track=2) + track)
-
-    # The samples follow the moov box, which records their offset; the offset's
-    # value does not change the box's size, so measure it first, then build it.
-    offset = len(ftyp) + len(moov(0)) + 8
-    return ftyp + moov(offset) + _box(b"mdat", b"".join(samples))
-
-
-def _avc1(width: int, height: int, coded: h264.Stream) -> bytes:
-    """Build the H.264 sample entry, holding the decoder configuration (``avcC``)."""
-    config = bytes([1, coded.profile, coded.compatibility, coded.level])
-    config += b"\xff"  # NAL unit lengths take four bytes
-    config += b"\xe1" + struct.pack(">H", len(coded.sps)) + coded.sps  # one SPS
-    config += b"\x01" + struct.pack(">H", len(coded.pps)) + coded.pps  # one PPS
-    if coded.profile != 66:  # the High profile fields: chroma format, 8-bit samples
-        config += bytes([0xFC | coded.chroma_format, 0xF8, 0xF8, 0])
-    return _box(
-        b"avc1",
-        bytes(6)  # reserved
-        + struct.pack(">HHH12x", 1, 0, 0)  # data_reference_index, pre_defined, reserved
-        + struct.pack(">HHIII", width, height, 0x480000, 0x480000, 0)  # 72 dpi
-        + struct.pack(">H32xHh", 1, 0x18, -1)  # frame_count, compressor, depth, pre_defined
-        + _box(b"avcC", config),
-    )
-
-
-def _stbl(entry: bytes, deltas: list[tuple[int, int]], sizes: list[int], offset: int) -> bytes:
-    """Build the sample tables of one chunk of samples at ``offset``, the first a key frame."""
-    runs = b"".join(struct.pack(">II", count, delta) for count, delta in deltas)
-    return _box(
-        b"stbl",
-        _full_box(b"stsd", 0, 0, struct.pack(">I", 1) + entry)
-        + _full_box(b"stts", 0, 0, struct.pack(">I", len(deltas)) + runs)
-        + _full_box(b"stss", 0, 0, struct.pack(">II", 1, 1))
-        + _full_box(b"stsc", 0, 0, struct.pack(">IIII", 1, 1, len(sizes), 1))
-        + _full_box(b"stsz", 0, 0, struct.pack(f">II{len(sizes)}I", 0, len(sizes), *sizes))
-        + _full_box(b"stco", 0, 0, struct.pack(">II", 1, offset)),
-    )
-
-
-def _video_trak(width: int, height: int, ticks: int, stbl: bytes) -> bytes:
-    """Build track 1, a video track lasting ``ticks`` whose samples ``stbl`` describes."""
-    tkhd = _full_box(
-        b"tkhd",
-        0,
-        3,  # enabled, in the movie
-        struct.pack(">IIIIIQHHHH", 0, 0, 1, 0, ticks, 0, 0, 0, 0, 0)
-        + _IDENTITY_MATRIX
-        + struct.pack(">II", width << 16, height << 16),  # 16.16 fixed point
-    )
-    und = 0x55C4  # the language code "und", five bits a letter
-    mdhd = struct.pack(">IIIIHH", 0, 0, _VIDEO_TIMESCALE, ticks, und, 0)
-    here = _full_box(b"url ", 0, 1, b"")  # flag 1: the media is in this file
-    minf = (
-        _full_box(b"vmhd", 0, 1, bytes(8))
-        + _box(b"dinf", _full_box(b"dref", 0, 0, struct.pack(">I", 1) + here))
-        + stbl
-    )
-    mdia = (
-        _full_box(b"mdhd", 0, 0, mdhd)
-        + _full_box(b"hdlr", 0, 0, bytes(4) + b"vide" + bytes(12) + b"VideoHandler\x00")
-        + _box(b"minf", minf)
-    )
-    return _box(b"trak", tkhd + _box(b"mdia", mdia))
+    return ftyp(major, minor, compatible) + box(b"moov", mvhd(1000, 0, next_track=1))
 
 
 def _ebml_element(element_id: int, payload: bytes | int | str) -> bytes:
@@ -494,66 +313,6 @@ def _wav() -> bytes:
     body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt
     body += b"data" + struct.pack("<I", len(samples)) + samples
     return b"RIFF" + struct.pack("<I", len(body)) + body
-
-
-def _wav_tone(frames: int, hertz: int) -> bytes:
-    """Write ``frames`` samples of a triangle wave at ``hertz``: 8 kHz, 8-bit, mono."""
-    amplitude = 32  # a quarter of full scale
-    # The wave repeats after a whole number of cycles: at most one second.
-    period = _WAV_RATE // math.gcd(hertz, _WAV_RATE)
-    cycle = bytearray()
-    for n in range(period):
-        step = 4 * amplitude * (n * hertz % _WAV_RATE) // _WAV_RATE
-        cycle.append(128 + (step - amplitude if step < 2 * amplitude else 3 * amplitude - step))
-    whole, rest = divmod(frames, period)
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(1)
-        out.setframerate(_WAV_RATE)
-        out.writeframes(bytes(cycle) * whole + bytes(cycle[:rest]))
-    return buffer.getvalue()
-
-
-def _mp3_tone(frames: int, line: int) -> bytes:
-    """Write ``frames`` MPEG-1 Layer III frames of a sine at ``line`` x 27.8 Hz.
-
-    Each frame is 144 bytes: 32 kbit/s at 32 kHz, mono, no CRC, no padding.
-    Each of its two granules holds 576 spectral lines, 27.8 Hz apart, all zero
-    but one value of 1 at ``line``, coded with Huffman table 1 (pairs of values
-    up to 1). A sine at that frequency turns ``line`` half cycles in a granule
-    (576 samples), so the value's sign alternates from one granule to the next
-    when ``line`` is odd; every frame is the same.
-    """
-    header = b"\xff\xfb\x18\xc0"  # sync, MPEG-1, Layer III, 32 kbit/s, 32 kHz, mono
-    pairs, odd = divmod(line, 2)
-    # Pairs of zeros are "1"; the pair holding the line is (1, 0) "01" or (0, 1) "001",
-    # then the value's sign bit (1 for negative).
-    code, code_bits = (0b0010, 4) if odd else (0b010, 3)
-    part3_bits = pairs + code_bits
-    granule = 0
-    for value, width in (
-        (part3_bits, 12),  # part2_3_length: no scale factors, so all Huffman code
-        (pairs + 1, 9),  # big_values: pairs coded with the tables below
-        (196, 8),  # global_gain: a value of 1 is 2 ** ((196 - 210) / 4), about 0.09
-        (0, 4),  # scalefac_compress: no scale factor bits
-        (0, 1),  # window_switching_flag: a normal long block
-        (1, 5),  # table_select for region 0,
-        (1, 5),  # region 1,
-        (1, 5),  # and region 2: all table 1
-        (0, 4),  # region0_count
-        (0, 3),  # region1_count
-        (0, 3),  # preflag, scalefac_scale, count1table_select
-    ):
-        granule = granule << width | value
-    # main_data_begin 0 (no bit reservoir), private bits, scfsi, then both granules.
-    side = (granule << 59 | granule).to_bytes(17, "big")
-    first = ((1 << pairs) - 1) << code_bits | code
-    second = first | odd  # the sign bit is the code's last bit
-    main_bits = 2 * part3_bits
-    main_data = (first << part3_bits | second) << (-main_bits % 8)
-    payload = header + side + main_data.to_bytes((main_bits + 7) // 8, "big")
-    return payload.ljust(144, b"\x00") * frames
 
 
 def _aac() -> bytes:

@@ -25,7 +25,7 @@ import zlib
 from collections.abc import Mapping
 from typing import Any
 
-from rivya_contract.mock_server import media
+from rivya_contract.mock_server import clips, media
 from rivya_contract.schemas import ModelCard
 
 IMAGE_SIDE = 96
@@ -101,7 +101,7 @@ def duration(card: ModelCard, params: Mapping[str, Any], prompt_chars: int) -> f
     """Return the length in seconds of a video or audio result."""
     given = _seconds(params.get(card.output.get("duration_param", "")))
     if given is not None:
-        return min(given, media.MAX_DURATION_SECONDS)
+        return min(given, clips.MAX_DURATION_SECONDS)
     if card.category == "video":
         return DEFAULT_VIDEO_SECONDS
     characters = prompt_chars
@@ -120,7 +120,7 @@ def video_size(card: ModelCard, params: Mapping[str, Any]) -> tuple[int, int]:
     found = _HEIGHT.fullmatch(str(params.get(card.output.get("resolution_param", ""), "")))
     height = int(found.group(1)) if found else VIDEO_HEIGHT
     width = max(2, round(height * w / h / 2) * 2)
-    return min(width, media.MAX_VIDEO_SIDE), min(height, media.MAX_VIDEO_SIDE)
+    return min(width, clips.MAX_VIDEO_SIDE), min(height, clips.MAX_VIDEO_SIDE)
 
 
 def render(
@@ -131,9 +131,9 @@ def render(
     mime = mime_type(card, params)
     if card.category == "video":
         width, height = video_size(card, params)
-        return media.video(width, height, duration(card, params, prompt_chars), seed=seed), mime
+        return clips.video(width, height, duration(card, params, prompt_chars), seed=seed), mime
     if card.category == "audio":
-        return media.audio(mime, duration(card, params, prompt_chars), seed=seed), mime
+        return clips.audio(mime, duration(card, params, prompt_chars), seed=seed), mime
     size = media.size_for_ratio(ratio(params.get(card.output.get("ratio_param", ""))), IMAGE_SIDE)
     picture = media.png(*size, seed=seed)
     if mime == "image/png":

@@ -21,7 +21,7 @@ import pytest
 from PIL import Image
 from support import bearer, in_process
 
-from rivya_contract.mock_server import Mock, MockConfig, media
+from rivya_contract.mock_server import Mock, MockConfig, clips, media
 from rivya_contract.mock_server import results as result_rules
 from rivya_contract.schemas import REFERENCE_ITEMS, ModelCard, contract
 
@@ -29,8 +29,8 @@ CARDS = contract().cards
 FILE_MODELS = sorted(card_id for card_id, card in CARDS.items() if card.upload_policy)
 UPLOAD_FILES: dict[str, tuple[str, str, Callable[[], bytes]]] = {
     "image": ("reference.png", "image/png", lambda: media.png(64, 48, seed=3)),
-    "video": ("reference.mp4", "video/mp4", lambda: media.video(96, 54, 3.0)),
-    "audio": ("reference.wav", "audio/wav", lambda: media.audio("audio/wav", 2.0)),
+    "video": ("reference.mp4", "video/mp4", lambda: clips.video(96, 54, 3.0)),
+    "audio": ("reference.wav", "audio/wav", lambda: clips.audio("audio/wav", 2.0)),
 }
 
 

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from support import bearer, in_process
 
-from rivya_contract.mock_server import Mock, MockConfig, media
+from rivya_contract.mock_server import Mock, MockConfig, clips, media
 from rivya_contract.schemas import REFERENCE_ITEMS, ModelCard, contract
 from rivya_contract.schemas.contract import CardError
 
@@ -180,7 +180,7 @@ def test_an_mkv_reference_is_accepted_for_wan_2_6_only() -> None:
 def _video_reference(client: httpx.Client, **item: Any) -> httpx.Response:
     card = CARDS["wan-2-6"]
     upload = _upload(
-        client, media.video(96, 54, 3.0), "clip.mp4", "video/mp4", kind="video", model=card.id
+        client, clips.video(96, 54, 3.0), "clip.mp4", "video/mp4", kind="video", model=card.id
     ).json()
     body = _minimal(card)
     reference = {"url": upload["url"], "kind": "video", **item}

@@ -26,14 +26,14 @@ import mutagen.mp4
 import mutagen.wave
 import pytest
 
-from rivya_contract.mock_server.media import (
+from rivya_contract.mock_server.clips import (
     AUDIO_MIME_TYPES,
     MAX_DURATION_SECONDS,
     MAX_VIDEO_SIDE,
     audio,
-    size_for_ratio,
     video,
 )
+from rivya_contract.mock_server.media import size_for_ratio
 from rivya_contract.mock_server.sniff import detect_mime
 
 RATIOS = ("1:1", "16:9", "9:16", "21:9", "4:3")
