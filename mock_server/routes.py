@@ -82,6 +82,7 @@ HANDLERS: dict[str, Handler] = {
     "mockAddWebhookFault": webhook_control_api.add_fault,
     "mockClearWebhookFaults": webhook_control_api.clear_faults,
     "mockResendWebhookEvent": webhook_control_api.resend,
+    "mockListWebhookDeliveries": webhook_control_api.list_deliveries,
 }
 """The handler of every operationId in ``surface.json``."""
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from rivya_contract.mock_server.specs import given
 from rivya_contract.mock_server.webhook_faults import DeliveryFault, Signing
+from rivya_contract.mock_server.webhook_records import Attempt
 
 if TYPE_CHECKING:
     from rivya_contract.mock_server.webhook_backend import Webhooks
@@ -76,6 +77,10 @@ class WebhookControl:
     def resend(self, event_id: str, endpoint_id: str | None = None) -> int:
         """Send an event again, same webhook-id; return how many deliveries that makes."""
         return self._webhooks.resend(event_id, endpoint_id)
+
+    def attempts(self, limit: int = 200) -> list[Attempt]:
+        """Return at most ``limit`` delivery attempts across every account, newest first."""
+        return self._webhooks.store.recent_attempts(limit)
 
     def route(self, prefix: str, target: Any) -> None:
         """Deliver to URLs starting with ``prefix`` in process, with no socket.

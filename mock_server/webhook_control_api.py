@@ -1,4 +1,4 @@
-"""The control API of webhooks: delivery faults and resending an event (``/__mock__/``).
+"""The control API of webhooks: delivery faults, resending an event, every attempt (``/__mock__/``).
 
 Bodies are checked by the same rules as the Python calls (``control.schema.json``); a
 malformed one is ``400 mock_request_invalid``, an unknown event or endpoint
@@ -7,12 +7,15 @@ malformed one is ``400 mock_request_invalid``, an unknown event or endpoint
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
 
 from rivya_contract.mock_server.control import INVALID
 from rivya_contract.mock_server.control_api import _body
 from rivya_contract.mock_server.exchange import ApiError, Call, Reply
 from rivya_contract.mock_server.specs import SpecError
+from rivya_contract.mock_server.webhook_records import Attempt
+from rivya_contract.mock_server.webhooks import attempt_json
 
 if TYPE_CHECKING:
     from rivya_contract.mock_server.control import Controller
@@ -47,3 +50,36 @@ def resend(call: Call, control: Controller) -> Reply:
     except KeyError as error:
         raise ApiError("mock_not_found", str(error.args[0])) from None
     return Reply.json(call.ok, {"event_id": event_id, "deliveries": count})
+
+
+DELIVERIES_LIMIT = 200
+"""How many attempts ``GET /__mock__/webhook-deliveries`` returns when no ``limit`` is given."""
+
+
+def _limit(query: str) -> int:
+    """Return the ``limit`` of a query string (the only parameter), or the default."""
+    try:
+        values = parse_qs(query, keep_blank_values=True, strict_parsing=bool(query))
+    except ValueError:
+        raise ApiError(INVALID, "the query string is malformed") from None
+    unknown = sorted(set(values) - {"limit"})
+    if unknown:
+        raise ApiError(INVALID, f"unknown parameter {unknown[0]!r}; known: limit")
+    if "limit" not in values:
+        return DELIVERIES_LIMIT
+    text = values["limit"][-1]
+    if not text.isascii() or not text.isdigit():
+        raise ApiError(INVALID, "limit must be a whole number")
+    return int(text)
+
+
+def delivery_json(attempt: Attempt) -> dict[str, Any]:
+    """Return one attempt as the control API lists it: the public object, account and URL."""
+    return {**attempt_json(attempt), "account_id": attempt.account_id, "url": attempt.url}
+
+
+def list_deliveries(call: Call, control: Controller) -> Reply:
+    """List the newest delivery attempts across every account, newest first: ``?limit=``."""
+    attempts = control.webhooks.attempts(_limit(call.query))
+    data = [delivery_json(attempt) for attempt in attempts]
+    return Reply.json(call.ok, {"object": "list", "data": data})

@@ -247,7 +247,7 @@ class Dispatcher:
             delivery.next_at = now + schedule[delivery.attempts - 1]
         retry_at = delivery.next_at if delivery.state == "pending" else None
         for sent in (outcome, *copies):
-            self.store.add_attempt(self._record(delivery, event, now, sent, retry_at))
+            self.store.add_attempt(self._record(endpoint, delivery, event, now, sent, retry_at))
         self.store.schedule(delivery)
         self.store.release_held(endpoint.id, now)
         return 1 + len(copies)
@@ -266,6 +266,7 @@ class Dispatcher:
 
     def _record(
         self,
+        endpoint: Endpoint,
         delivery: Delivery,
         event: Event,
         now: float,
@@ -286,4 +287,6 @@ class Dispatcher:
             succeeded=outcome.succeeded,
             next_attempt_at=retry_at,
             webhook_id=event.id,
+            account_id=endpoint.account_id,
+            url=endpoint.url,
         )

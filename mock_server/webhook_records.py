@@ -116,3 +116,7 @@ class Attempt:
     next_attempt_at: float | None = None
     """When the delivery is attempted again after this failure; None when it is not."""
     webhook_id: str = ""
+    account_id: str = ""
+    """The account of the endpoint the attempt went to."""
+    url: str = ""
+    """The URL the attempt was sent to (the endpoint's URL at the time)."""

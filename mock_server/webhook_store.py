@@ -77,6 +77,9 @@ class WebhookStore(Protocol):
     def attempts(self, endpoint_id: str) -> list[Attempt]:
         """Return the endpoint's attempts, newest first."""
 
+    def recent_attempts(self, limit: int) -> list[Attempt]:
+        """Return at most ``limit`` attempts across every endpoint, newest first."""
+
 
 class MemoryWebhookStore:
     """The in-process ``WebhookStore``: dictionaries and two heaps, under one lock."""
@@ -96,6 +99,7 @@ class MemoryWebhookStore:
             self._due: list[tuple[float, int, str]] = []
             self._watched: list[tuple[float, str]] = []
             self._attempts: dict[str, list[Attempt]] = {}
+            self._all_attempts: list[Attempt] = []
             self._order = itertools.count()
 
     def add_endpoint(self, endpoint: Endpoint) -> None:
@@ -239,8 +243,15 @@ class MemoryWebhookStore:
         """Keep an attempt."""
         with self._lock:
             self._attempts.setdefault(attempt.endpoint_id, []).append(attempt)
+            self._all_attempts.append(attempt)
 
     def attempts(self, endpoint_id: str) -> list[Attempt]:
         """Return the endpoint's attempts, newest first."""
         with self._lock:
             return list(reversed(self._attempts.get(endpoint_id, [])))
+
+    def recent_attempts(self, limit: int) -> list[Attempt]:
+        """Return at most ``limit`` attempts across every endpoint, newest first."""
+        with self._lock:
+            newest = self._all_attempts[-limit:] if limit > 0 else []
+            return list(reversed(newest))

@@ -7,6 +7,7 @@ package); Playwright never downloads one. Each test saves a screenshot under
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ from support import bearer, text_request
 from rivya_contract.mock_server.config import MockConfig
 from rivya_contract.mock_server.mock import Mock
 from rivya_contract.mock_server.serving import ServerThread
+from rivya_contract.plugin.webhook_receiver import WebhookReceiver
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -167,5 +169,69 @@ def test_keys_credits_scripts_and_reset_from_the_page(browser: Browser) -> None:
         page.get_by_role("button", name="reset").click()
         expect(key_row).to_contain_text("live", timeout=WAIT_MS)
         expect(page.locator("#tasks")).to_contain_text("no tasks yet")
+        page.close()
+        assert console.errors == []
+
+
+def test_a_webhook_delivery_to_a_real_receiver_shows_in_its_panel(
+    browser: Browser, rivya_webhooks: WebhookReceiver
+) -> None:
+    config = MockConfig(virtual_clock=True, queued_seconds=5, processing_seconds=20)
+    with _server(config) as server, httpx.Client(base_url=server.base_url) as client:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        console = Console(page)
+        page.goto(server.base_url + "/__mock__/")
+        panel = page.locator("#webhook-deliveries")
+        expect(panel).to_contain_text("no deliveries yet", timeout=WAIT_MS)
+
+        key = config.api_key
+        registered = client.post(
+            "/api/v1/webhooks", headers=bearer(key), json={"url": rivya_webhooks.url}
+        )
+        assert registered.status_code == 201, registered.text
+        endpoint = registered.json()
+        rivya_webhooks.trust(endpoint["signing_secret"])
+        rivya_webhooks.clock = server.mock.clock.now
+        rivya_webhooks.answer(503)  # the first attempt fails, the retry 5 s later succeeds
+        created = client.post("/api/v1/generations", headers=bearer(key), json=text_request())
+        assert created.status_code == 202
+        task_id = created.json()["id"]
+        expect(page.locator(f'#tasks tr[data-task-id="{task_id}"]')).to_be_visible(timeout=WAIT_MS)
+
+        page.get_by_role("button", name="advance 60 s").click()
+        rows = panel.locator("tr[data-delivery-id]")
+        expect(rows).to_have_count(2, timeout=WAIT_MS)
+        retried, failed = rows.nth(0), rows.nth(1)
+        expect(retried).to_have_attribute("data-status", "200")
+        expect(failed).to_have_attribute("data-status", "503")
+        for shown in (retried, failed):
+            expect(shown).to_have_attribute("data-endpoint-id", endpoint["id"])
+            expect(shown.locator("td").nth(1)).to_have_text(rivya_webhooks.url)
+            expect(shown.locator("td").nth(2)).to_have_text("generation.succeeded")
+        expect(retried.locator("td").nth(3)).to_have_text("2")
+        expect(retried.locator("td").nth(4)).to_have_text("200")
+        expect(retried.locator("td").nth(5)).to_have_text("")
+        expect(failed.locator("td").nth(3)).to_have_text("1")
+        expect(failed.locator("td").nth(4)).to_have_text("503")
+        expect(failed.locator("td").nth(5)).not_to_have_text("")
+
+        first, second = rivya_webhooks.wait_for(2)
+        assert (first.status, second.status) == (503, 200)
+        assert second.verified and second.event["data"]["id"] == task_id
+        listed = client.get("/__mock__/webhook-deliveries").json()["data"]
+        assert [a["status_code"] for a in listed] == [200, 503]
+        assert listed[1]["next_attempt_at"] == listed[0]["attempted_at"]
+        retry_text = re.sub(r"\.\d+Z$", "Z", listed[1]["next_attempt_at"].replace("T", " "))
+        expect(failed.locator("td").nth(5)).to_have_text(retry_text)
+
+        retried.evaluate("row => { row.dataset.kept = 'yes'; }")
+        body = page.locator("body")
+        for _ in range(2):  # two more polls, each answering the same deliveries
+            seen = body.get_attribute("data-refreshed") or "0"
+            expect(body).not_to_have_attribute("data-refreshed", seen, timeout=WAIT_MS)
+        expect(retried).to_have_attribute("data-kept", "yes")  # unchanged data, same rows
+
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "dashboard-webhooks.png"), full_page=True)
         page.close()
         assert console.errors == []

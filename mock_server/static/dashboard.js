@@ -159,6 +159,29 @@
     fill($("tasks"), rows, "no tasks yet", 7);
   }
 
+  function deliveryAnswer(attempt) {
+    if (attempt.status_code !== null) {
+      return el("span", attempt.status_code, "s" + String(attempt.status_code)[0]);
+    }
+    return el("span", attempt.error || "no answer", "s5");
+  }
+
+  function renderDeliveries(attempts) {
+    const rows = attempts.map((attempt) => {
+      const tr = row([
+        clockText(attempt.attempted_at), el("span", attempt.url, "mono"), attempt.event_type,
+        attempt.attempt, deliveryAnswer(attempt),
+        attempt.next_attempt_at ? clockText(attempt.next_attempt_at) : "",
+      ]);
+      tr.dataset.deliveryId = attempt.id;
+      tr.dataset.eventId = attempt.event_id;
+      tr.dataset.endpointId = attempt.endpoint_id;
+      tr.dataset.status = attempt.status_code === null ? "" : String(attempt.status_code);
+      return tr;
+    });
+    fill($("webhook-deliveries"), rows, "no deliveries yet", 6);
+  }
+
   function renderAccounts(accounts) {
     const rows = accounts.map((account) => {
       const tr = row([account.id, account.balance, account.reserved, account.spent, account.refunded, account.granted]);
@@ -219,9 +242,10 @@
   }
 
   async function refresh() {
-    const [clock, entries, tasks, accounts, keys, faults, scripts] = await Promise.all([
+    const [clock, entries, tasks, accounts, keys, faults, scripts, deliveries] = await Promise.all([
       call("GET", "clock"), call("GET", "journal?limit=200"), call("GET", "tasks"),
       call("GET", "accounts"), call("GET", "keys"), call("GET", "faults"), call("GET", "scripts"),
+      call("GET", "webhook-deliveries?limit=100"),
     ]);
     $("clock-now").textContent = clockText(clock.now);
     $("clock-kind").textContent = clock.virtual ? "(virtual)" : "(real)";
@@ -230,6 +254,7 @@
       renderRequests();
     }
     if (changed("tasks", tasks.data)) renderTasks(tasks.data);
+    if (changed("deliveries", deliveries.data)) renderDeliveries(deliveries.data);
     if (changed("accounts", accounts.data)) renderAccounts(accounts.data);
     if (changed("keys", [keys.data, clock.now])) renderKeys(keys.data, clock.now);
     if (changed("faults", faults.data)) {
