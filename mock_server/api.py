@@ -66,7 +66,14 @@ class Pending:
         self._sink.feed(chunk)
 
     def finish(self) -> Reply:
-        """End the body and run the handler; return the reply."""
+        """End the body, run the handler and its after-work; return the reply."""
+        reply = self.answer()
+        if reply.after is not None:
+            reply.after()
+        return reply
+
+    def answer(self) -> Reply:
+        """End the body and run the handler under the lock; the after-work is left to run."""
         call = self.call
         api = self._api
         with api.mock.lock:

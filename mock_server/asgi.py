@@ -8,6 +8,7 @@ import re
 from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route as StarletteRoute
@@ -137,7 +138,9 @@ def build_app(mock: Mock) -> Starlette:
             else:
                 started.feed(b"")  # what reading an empty body stream yields
             if problem is None:
-                reply = started.finish()
+                reply = started.answer()
+                if reply.after is not None:  # off the event loop: it may wait for receivers
+                    await run_in_threadpool(reply.after)
             else:
                 failed = Reply.error(problem, started.call.request_id)
                 reply = api.done(started.call, failed, started.route)

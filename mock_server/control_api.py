@@ -9,6 +9,7 @@ Python calls (``control.schema.json``); a malformed one is
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from rivya_contract.mock_server.clock import iso
+from rivya_contract.mock_server.clock import LATEST, iso
 from rivya_contract.mock_server.control import INVALID
 from rivya_contract.mock_server.exchange import ApiError, Call, Reply
 from rivya_contract.mock_server.records import ALL_SCOPES, Account, ApiKey
@@ -164,13 +165,15 @@ def advance_clock(call: Call, control: Controller) -> Reply:
         seconds = _epoch(body["to"]) - clock.now()
         if seconds < 0:
             raise ApiError(INVALID, "to: the clock only moves forward")
-    if not math.isfinite(seconds):
-        raise ApiError(INVALID, "the clock cannot move that far")
-    try:
-        clock.advance(seconds)
-    except ValueError as error:
-        raise ApiError(INVALID, str(error)) from None
-    return Reply.json(call.ok, _clock_json(control))
+    if not math.isfinite(seconds) or clock.now() + seconds > LATEST:
+        raise ApiError(INVALID, "the clock cannot move past 9999-12-31T23:59:59Z")
+    target = clock.now() + seconds
+    shown = {"now": iso(target), "epoch": target, "virtual": control.backend.config.virtual_clock}
+    reply = Reply.json(call.ok, shown)
+    # Moving the clock delivers what falls due, which may wait for webhook receivers that
+    # call this mock back: it runs once the pipeline's lock is released.
+    reply.after = functools.partial(clock.advance, seconds)
+    return reply
 
 
 def list_scripts(call: Call, control: Controller) -> Reply:

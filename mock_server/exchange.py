@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -81,6 +81,9 @@ class Reply:
     """When true the transport drops the connection instead of answering."""
     code: str | None = None
     """The error code, for error replies."""
+    after: Callable[[], object] | None = None
+    """Work the request still does once its answer is built and the pipeline's lock is
+    released, before the answer goes out (moving the clock, which may deliver webhooks)."""
 
     @classmethod
     def json(cls, status: int, payload: Any, headers: Mapping[str, str] | None = None) -> Reply:

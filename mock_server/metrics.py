@@ -39,6 +39,10 @@ LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0
 STATUSES = ("queued", "processing", "succeeded", "failed")
 
 
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+"""Methods counted by name; any other token a client sends counts as ``OTHER``."""
+
+
 class _State:
     """A collector reading tasks, credits and fired faults from the controller at scrape time."""
 
@@ -139,7 +143,8 @@ class Metrics:
     def observe(self, call: Call, reply: Reply, route: str | None, seconds: float) -> None:
         """Count one answered request and its latency (unrouted paths share one label)."""
         route = route or UNROUTED
-        key = (route, call.method, reply.status, reply.code or "")
+        method = call.method if call.method in METHODS else "OTHER"
+        key = (route, method, reply.status, reply.code or "")
         with self._lock:
             self._counts[key] = self._counts.get(key, 0) + 1
             found = self._latency.get(route)

@@ -51,6 +51,10 @@ class Mock:
         self.metrics = Metrics(self.control)
         """Prometheus metrics, served at ``/__mock__/metrics``."""
         self.control.metrics = self.metrics
+        count = self.metrics.webhook_attempts
+        self.backend.webhooks.dispatcher.on_attempt = lambda event, outcome: count.labels(
+            event, outcome
+        ).inc()
         self.lock = threading.RLock()
         """Held while a request's head is checked and while its handler runs (never across
         an await), so threads calling the pipeline at once see each step whole."""

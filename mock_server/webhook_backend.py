@@ -56,8 +56,7 @@ class Webhooks:
 
     def reset(self) -> None:
         """Forget every endpoint, event, delivery and delivery fault."""
-        self.store.reset()
-        self.dispatcher.reset()
+        self.dispatcher.reset(self.store.reset)
 
     def watch(self, task: Task) -> None:
         """Announce ``task`` to the account's endpoints when it finishes (a backend hook)."""

@@ -97,6 +97,12 @@ class Dispatcher:
         self._worker: threading.Thread | None = None
         self._worker_lock = threading.Lock()
         self._stopped = False
+        self.on_attempt: Callable[[str, str], object] | None = None
+        """Called with (event type, outcome: delivered, failed or dropped) for every attempt."""
+        self._writes = threading.Lock()
+        """Held while a pump writes what an attempt or an announcement found, and by reset."""
+        self._generation = 0
+        """Bumped by ``reset``: a pump that began before it writes nothing after it."""
         if isinstance(clock, VirtualClock | SystemClock):
             clock.on_advance = self._advanced
 
@@ -106,7 +112,9 @@ class Dispatcher:
         """Announce ``task`` when it finishes, if its account has an endpoint now."""
         if task.finishes and self.store.endpoints(task.account_id):
             self.store.watch(task.id, task.account_id, task.finishes_at)
-            self.kick()
+            # On a virtual clock a later finish is pumped by the advance that reaches it.
+            if not isinstance(self.clock, VirtualClock) or task.finishes_at <= self.clock.now():
+                self.kick()
 
     def deliver(self, event: Event, endpoints: list[Endpoint], at: float) -> list[Delivery]:
         """Schedule ``event`` for each of ``endpoints``, first attempt at ``at``."""
@@ -139,9 +147,16 @@ class Dispatcher:
             worker.join(timeout=self.config.webhook_timeout + 5)
         self.sender.close()
 
-    def reset(self) -> None:
-        """Forget the delivery faults (the store is reset by its owner)."""
-        self.faults.clear()
+    def reset(self, clear_store: Callable[[], None]) -> None:
+        """Forget the delivery faults and, through ``clear_store``, the store's state.
+
+        A pump still sending when this runs drops what it learns instead of writing
+        it into the fresh state.
+        """
+        with self._writes:
+            self._generation += 1
+            clear_store()
+            self.faults.clear()
 
     # -- who pumps ----------------------------------------------------------------
 
@@ -184,15 +199,17 @@ class Dispatcher:
         """Announce tasks finished by ``now``, make the attempts due by then; return how many."""
         made = 0
         with self._pump_lock:
-            while True:
+            while not self._stopped:
                 self._announce(now)
                 due = self.store.take_due(now)
                 if not due:
                     return made
                 for delivery in due:
                     made += self._attempt(delivery, now)
+        return made
 
     def _announce(self, now: float) -> None:
+        generation = self._generation
         for task_id, finished_at in self.store.take_finished(now):
             task = self._task(task_id)
             if task is None:
@@ -205,31 +222,56 @@ class Dispatcher:
             event_id = self._new_id("evt")
             body = event_body(event_id, event_type, finished_at, data)
             event = Event(event_id, task.account_id, event_type, finished_at, body, task.id)
-            self.store.add_event(event)
-            self.deliver(event, [e for e in endpoints if e.wants(event_type)], finished_at)
+            with self._writes:
+                if generation != self._generation:
+                    return
+                self.store.add_event(event)
+                self.deliver(event, [e for e in endpoints if e.wants(event_type)], finished_at)
 
     def _attempt(self, delivery: Delivery, now: float) -> int:
+        generation = self._generation
         endpoint = self.store.endpoint(delivery.endpoint_id)
         event = self.store.event(delivery.event_id)
         if endpoint is None or event is None or endpoint.status != "active":
             delivery.state = "failed"
-            self.store.schedule(delivery)
+            self._keep(delivery, generation)
             return 0
         fault = self.faults.take(endpoint.id, event.type, event.id, event.task_id)
         if fault is not None and (fault.delay > 0 or fault.reorder):
             delivery.held = fault.reorder
             delivery.next_at = now + (fault.delay if fault.delay > 0 else REORDER_WAIT)
-            self.store.schedule(delivery)
+            self._keep(delivery, generation)
             return 0
         headers = self._signed(endpoint, event, now, fault)
         if fault is not None and fault.drop:
             outcome = Outcome(None, DROPPED, 0.0)
         else:
             outcome = self.sender.send(endpoint.url, headers, event.body)
-        delivery.attempts += 1
         copies: list[Outcome] = []
         for _ in range(fault.duplicate if fault is not None else 0):
             copies.append(self.sender.send(endpoint.url, headers, event.body))
+        with self._writes:
+            if generation != self._generation:
+                return 0  # a reset came while sending: the attempt belongs to forgotten state
+            return self._count(delivery, endpoint, event, now, outcome, copies)
+
+    def _keep(self, delivery: Delivery, generation: int) -> None:
+        """Store ``delivery`` back, unless a reset forgot its state meanwhile."""
+        with self._writes:
+            if generation == self._generation:
+                self.store.schedule(delivery)
+
+    def _count(
+        self,
+        delivery: Delivery,
+        endpoint: Endpoint,
+        event: Event,
+        now: float,
+        outcome: Outcome,
+        copies: list[Outcome],
+    ) -> int:
+        """Record what one attempt (and its duplicates) found, and schedule what follows."""
+        delivery.attempts += 1
         counted = self.store.count_result(
             endpoint.id,
             succeeded=outcome.succeeded,
@@ -248,6 +290,15 @@ class Dispatcher:
         retry_at = delivery.next_at if delivery.state == "pending" else None
         for sent in (outcome, *copies):
             self.store.add_attempt(self._record(endpoint, delivery, event, now, sent, retry_at))
+            if self.on_attempt is not None:
+                kind = (
+                    "delivered"
+                    if sent.succeeded
+                    else "dropped"
+                    if sent.error == DROPPED
+                    else "failed"
+                )
+                self.on_attempt(event.type, kind)
         self.store.schedule(delivery)
         self.store.release_held(endpoint.id, now)
         return 1 + len(copies)

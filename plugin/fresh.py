@@ -119,5 +119,8 @@ def fresh_respx(
     from rivya_contract.mock_server.mock import Mock
 
     mock = Mock(config if config is not None else MockConfig(virtual_clock=True))
-    with respx_target(mock, base_url) as target:
-        yield target
+    try:
+        with respx_target(mock, base_url) as target:
+            yield target
+    finally:
+        mock.close()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
 
 from rivya_contract.mock_server import Mock, MockConfig
@@ -164,3 +166,45 @@ def test_expiring_keys_follow_the_clock() -> None:
     mock.clock.advance(60)
     expired = mock.api.handle("GET", "/api/v1/credits", headers=auth)
     assert (expired.status, expired.code) == (401, "api_key_expired")
+
+
+def test_advancing_over_the_control_api_lets_a_receiver_call_the_mock_back() -> None:
+    """A delivery in flight on the worker calls the API while the control API moves the clock."""
+    mock = Mock(MockConfig(virtual_clock=True))
+    key = {"Authorization": f"Bearer {mock.config.api_key}"}
+    in_receiver = threading.Event()
+    answered: list[int] = []
+
+    def receiver(request: httpx.Request) -> httpx.Response:
+        in_receiver.set()
+        # Wait (bounded) until the advance holds the pipeline's lock, if it ever takes it
+        # for more than an instant, then read the API as real receivers do.
+        deadline = time.monotonic() + 2
+        while time.monotonic() < deadline:
+            if not mock.lock.acquire(blocking=False):
+                break
+            mock.lock.release()
+            in_receiver.wait(0.001)
+        answered.append(mock.api.handle("GET", "/api/v1/credits", headers=key).status)
+        return httpx.Response(204)
+
+    mock.control.webhooks.route("https://hooks.example.com/", receiver)
+    json_key = {**key, "Content-Type": "application/json"}
+    hook = b'{"url": "https://hooks.example.com/in"}'
+    created = mock.api.handle("POST", "/api/v1/webhooks", headers=json_key, body=hook)
+    endpoint = json.loads(created.body)["id"]
+    sent = mock.api.handle("POST", f"/api/v1/webhooks/{endpoint}/test", headers=key)
+    assert sent.status == 202
+    assert in_receiver.wait(timeout=10)
+    done = threading.Event()
+    replies: list[int] = []
+
+    def advance() -> None:
+        replies.append(mock.api.handle("POST", "/__mock__/clock", body=b'{"advance": 60}').status)
+        done.set()
+
+    threading.Thread(target=advance, daemon=True).start()
+    assert done.wait(timeout=20), "the advance and the delivery wait for each other"
+    assert replies == [200]
+    assert answered == [200]
+    mock.close()

@@ -103,12 +103,38 @@ def test_tasks_credits_and_faults_follow_the_state(server: ServerThread) -> None
     assert requests_of(after, "/api/v1/models", 429, "rate_limited") == 1
 
 
-def test_webhook_attempts_have_a_counter_for_delivery_to_increment(server: ServerThread) -> None:
-    server.mock.metrics.webhook_attempts.labels("task.succeeded", "delivered").inc()
-    with httpx.Client(base_url=server.base_url) as client:
-        samples = scrape(client)
-    labels = (("event", "task.succeeded"), ("outcome", "delivered"))
-    assert samples["rivya_mock_webhook_attempts_total", labels] == 1
+def test_webhook_attempts_are_counted_by_event_and_outcome() -> None:
+    mock = Mock(MockConfig(virtual_clock=True))
+    answers = iter([500, 204])
+    mock.control.webhooks.route(
+        "https://hooks.example.com/", lambda request: httpx.Response(next(answers))
+    )
+    key = bearer(mock.config.api_key)
+    created = mock.api.handle(
+        "POST",
+        "/api/v1/webhooks",
+        headers={**key, "Content-Type": "application/json"},
+        body=b'{"url": "https://hooks.example.com/in"}',
+    )
+    assert created.status == 201, created.body
+    task = mock.api.handle(
+        "POST",
+        "/api/v1/generations",
+        headers={**key, "Content-Type": "application/json", "X-Rivya-Mock": "succeed"},
+        body=b'{"model": "grok-imagine", "prompt": "a fox"}',
+    )
+    assert task.status == 202
+    mock.clock.advance(3600)
+    scraped = mock.api.handle("GET", "/__mock__/metrics").body.decode()
+    samples = {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(scraped)
+        for sample in family.samples
+    }
+    event = ("event", "generation.succeeded")
+    assert samples["rivya_mock_webhook_attempts_total", (event, ("outcome", "failed"))] == 1
+    assert samples["rivya_mock_webhook_attempts_total", (event, ("outcome", "delivered"))] == 1
+    mock.close()
 
 
 def test_metrics_are_guarded_by_the_admin_token() -> None:
