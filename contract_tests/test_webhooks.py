@@ -196,3 +196,6 @@ def test_a_finished_task_is_delivered_signed_with_the_poll_view(
     )["data"]
     assert [a["status_code"] for a in attempts] == [204]
     assert attempts[0]["webhook_id"] == event["id"] == headers["webhook-id"]
+    # No later task of this account is to be delivered to the receiver, now gone.
+    gone = api.request("DELETE", f"/api/v1/webhooks/{created['id']}")
+    expect(gone, WEBHOOK_DELETE, status=200, schema="webhook-endpoint")
