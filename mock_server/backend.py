@@ -18,7 +18,6 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
 from rivya_contract.mock_server import auth, lifecycle, results
@@ -35,12 +34,12 @@ from rivya_contract.mock_server.records import (
     Task,
 )
 from rivya_contract.mock_server.references import check_references
+from rivya_contract.mock_server.run_cards import contract_for
 from rivya_contract.mock_server.store import Store
 from rivya_contract.mock_server.uploads import check_upload, duration_token
 from rivya_contract.mock_server.webhook_backend import Webhooks
 from rivya_contract.mock_server.webhook_store import MemoryWebhookStore, WebhookStore
-from rivya_contract.schemas import REFERENCE_ITEMS, Contract, ModelCard, contract, surface
-from rivya_contract.schemas.contract import CardError, card_from_raw, load_cards
+from rivya_contract.schemas import REFERENCE_ITEMS, ModelCard, surface
 
 DEMO_ACCOUNT = "acct_demo"
 """The id of the account the embedded defaults create."""
@@ -68,29 +67,6 @@ def fingerprint(body: Any) -> str:
     """Return a digest of a request body that ignores key order and spacing."""
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def contract_for(config: MockConfig) -> Contract:
-    """Return the packaged contract with the config's own cards added.
-
-    Cards of ``models_dir``, then ``model_cards``, each replace a packaged card
-    of the same id.
-
-    Raises:
-        CardError: Naming the card's file (or ``model_cards[i]``) and the field at fault.
-
-    """
-    base = contract()
-    cards: dict[str, ModelCard] = {}
-    if config.models_dir:
-        folder = Path(config.models_dir)
-        if not folder.is_dir():
-            raise CardError(f"models_dir {folder}: no such folder")
-        cards.update(load_cards(folder, base))
-    for index, raw in enumerate(config.model_cards):
-        card = card_from_raw(raw, f"model_cards[{index}]", base)
-        cards[card.id] = card
-    return base.with_cards(cards) if cards else base
 
 
 def coerce_selects(body: dict[str, Any], cards: Mapping[str, ModelCard]) -> None:
