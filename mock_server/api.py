@@ -12,6 +12,7 @@ from rivya_contract.mock_server.bodies import JsonBody, NoBody, UploadBody
 from rivya_contract.mock_server.exchange import ApiError, Call, Reply
 from rivya_contract.mock_server.routes import HANDLERS, Route, Router
 from rivya_contract.mock_server.specs import DEFAULT_RETRY_AFTER
+from rivya_contract.mock_server.store_watch import StoreWatch, store_name
 from rivya_contract.schemas import surface
 
 if TYPE_CHECKING:
@@ -81,8 +82,11 @@ class Pending:
                 self._sink.close(call)
                 target = api.control if self.route.op.group == "control" else api.backend
                 reply = self.route.handler(call, target)
+                api.store_watch.served()
             except ApiError as error:
                 reply = Reply.error(error, call.request_id)
+            except api.unavailable as error:
+                reply = api.store_watch.failed(call, error)
             except Exception:
                 reply = _defect(call)
             return api.done(call, reply, self.route)
@@ -103,6 +107,10 @@ class Api:
             status = getattr(config, op.status_setting) if op.status_setting else op.status
             routes.append(Route(op, HANDLERS[op.id], status))
         self.router = Router(routes)
+        store = mock.backend.store
+        self.unavailable = store.unavailable
+        """What the store raises when it cannot be reached."""
+        self.store_watch = StoreWatch(store_name(config.store))
 
     def begin(
         self,
@@ -147,6 +155,8 @@ class Api:
                 sink = self._sink(route, call)
             except ApiError as error:
                 return self.done(call, Reply.error(error, call.request_id), route)
+            except self.unavailable as error:
+                return self.done(call, self.store_watch.failed(call, error), route)
             except Exception:
                 return self.done(call, _defect(call), route)
             return Pending(self, call, route, sink)
@@ -164,7 +174,10 @@ class Api:
         call.seconds = time.perf_counter() - call.started
         reply.headers["X-Request-Id"] = call.request_id
         op = route.op if route is not None else None
-        self.control.record(call, reply, op)
+        try:
+            self.control.record(call, reply, op)
+        except self.unavailable as error:  # the answer stands; only its journal entry is lost
+            self.store_watch.failed(call, error)
         self.mock.metrics.observe(call, reply, op.path if op is not None else None, call.seconds)
         level = logging.DEBUG if op is not None and op.group == "control" else logging.INFO
         if requests_log.isEnabledFor(level):

@@ -14,6 +14,7 @@ import hashlib
 import json
 import math
 import random
+import secrets
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -49,8 +50,9 @@ SWEEP_EVERY = 256
 
 MAX_SHOWN_ERRORS = 5
 
-Planner = Callable[[ModelCard, Any, str], "lifecycle.Plan | None"]
-"""Returns a scripted plan for a create (card, body, account id), or None."""
+Planner = Callable[[ModelCard, Any, str], "tuple[lifecycle.Plan, Callable[[], None]] | None"]
+"""Returns a scripted plan for a create (card, body, account id) and the call that gives
+the script's use back (the create stored nothing), or None."""
 
 
 @dataclass(frozen=True)
@@ -114,13 +116,14 @@ class Backend:
             lambda task, at, base_url: lifecycle.task_view(task, at, base_url),
         )
         """Webhook endpoints, events and deliveries (``webhook_backend.Webhooks``)."""
-        self.limiter = RateLimiter(config.rate_limit)
+        self.limiter = RateLimiter(config.rate_limit, store)
         self._rng = random.Random(config.seed)
         self._rng_lock = threading.Lock()
         self._steps = 0
         self._documents: dict[tuple[str, str | None], bytes] = {}
         self._models: bytes | None = None
-        self.reset()
+        if store.initialize():
+            self._seed_defaults()
 
     def document(self, base_url: str | None = None, *, part: str = "api") -> bytes:
         """Return an OpenAPI document this mock serves, as JSON bytes (built once per URL).
@@ -155,9 +158,11 @@ class Backend:
         """Forget every account, key, task and file; create the demo account again."""
         self.store.reset()
         self.webhooks.reset()
-        self.limiter.reset()
         with self._rng_lock:
             self._rng.seed(self.config.seed)
+        self._seed_defaults()
+
+    def _seed_defaults(self) -> None:
         self.add_account(DEMO_ACCOUNT, self.config.credits)
         self.store.add_key(ApiKey(self.config.api_key, DEMO_ACCOUNT))
 
@@ -168,7 +173,13 @@ class Backend:
         return account
 
     def new_id(self, prefix: str) -> str:
-        """Return a new id such as ``task_3f2a...``, reproducible for a given seed."""
+        """Return a new id such as ``task_3f2a...``, reproducible for a given seed.
+
+        On a shared store the ids are random: processes with one seed would repeat each
+        other's.
+        """
+        if self.store.shared:
+            return f"{prefix}_{secrets.token_hex(12)}"
         with self._rng_lock:
             bits = self._rng.getrandbits(96)
         return f"{prefix}_{bits:024x}"
@@ -187,10 +198,11 @@ class Backend:
 
     def balance(self, account_id: str = DEMO_ACCOUNT) -> Account:
         """Return an account's wallet after settling its finished tasks; KeyError if unknown."""
-        self._settle(account_id, self.clock.now())
-        account = self.store.account(account_id)
+        now = self.clock.now()
+        account = self.store.settle(account_id, now, refund=self.config.refund_on_failure)
         if account is None:
             raise KeyError(account_id)
+        self._stepped(now)
         return account
 
     # -- tasks -------------------------------------------------------------
@@ -226,26 +238,12 @@ class Backend:
         if idempotency_key is not None and not 0 < len(idempotency_key) <= limit:
             raise ApiError("validation_failed", f"Idempotency-Key must be 1 to {limit} characters")
         now = self.clock.now()
-        self._settle(account_id, now)
         task_id = self.new_id("task")
-        if idempotency_key is not None:
-            record = IdempotencyRecord(account_id, idempotency_key, fingerprint(body), task_id, now)
-            # A record outliving its task is of no use, so max_tasks bounds the records too.
-            earlier = self.store.claim_idempotency(
-                record, now, self.config.idempotency_ttl, self.config.max_tasks
-            )
-            if earlier is not None:
-                return self._replay(earlier, record.fingerprint, now)
         cost = card.price(params, self.config.surcharges, body)
-        if not self.store.reserve(account_id, cost):
-            if idempotency_key is not None:
-                self.store.drop_idempotency(account_id, idempotency_key)
-            account = self.store.account(account_id)
-            balance = account.balance if account else 0
-            raise ApiError(
-                "insufficient_credits", f"This task costs {cost} credits; the balance is {balance}."
-            )
-        chosen = plan or (self.planner(card, body, account_id) if self.planner else None)
+        scripted = None
+        if plan is None and self.planner is not None:
+            scripted = self.planner(card, body, account_id)
+        chosen = plan or (scripted[0] if scripted else None)
         if chosen is None:
             with self._rng_lock:
                 chosen = lifecycle.default_plan(self.config, card, self._rng)
@@ -264,7 +262,28 @@ class Backend:
             prompt_chars=len(prompt) if isinstance(prompt, str) else 0,
             charge=charge,
         )
-        self.store.add_task(task)
+        claim = None
+        if idempotency_key is not None:
+            claim = IdempotencyRecord(account_id, idempotency_key, fingerprint(body), task_id, now)
+        # A record outliving its task is of no use, so max_tasks bounds the records too.
+        opened = self.store.open_task(
+            task,
+            claim,
+            idempotency_ttl=self.config.idempotency_ttl,
+            idempotency_limit=self.config.max_tasks,
+            refund=self.config.refund_on_failure,
+        )
+        self._stepped(now)
+        if opened.task is None and scripted is not None:
+            scripted[1]()  # nothing was stored: the script is owed this use back
+        if opened.earlier is not None:
+            assert claim is not None
+            return self._replay(opened.earlier, claim.fingerprint, now)
+        if opened.short is not None:
+            raise ApiError(
+                "insufficient_credits",
+                f"This task costs {cost} credits; the balance is {opened.short}.",
+            )
         if webhook and self.webhooks.endpoints(account_id):
             self.webhooks.dispatcher.faults.add({**webhook, "task_id": task.id})
         self.webhooks.watch(task)
@@ -273,15 +292,17 @@ class Backend:
     def poll(self, account_id: str, task_id: str) -> Seen:
         """Count a poll of one of the account's tasks and return it; anything else not_found."""
         now = self.clock.now()
-        task = self._kept_task(task_id, now)
-        if task is None or task.account_id != account_id:
+        config = self.config
+        task = self.store.poll(
+            account_id, task_id, now, task_ttl=config.task_ttl, refund=config.refund_on_failure
+        )
+        if task is None:
             raise ApiError("not_found", "No such task.")
-        self.store.record_poll(task_id, now)
         if task.by_polls and task.finishes and task.finishes_at == now:
             polls_to_finish = (task.queued_polls or 0) + (task.processing_polls or 0) + 1
             if task.polls == polls_to_finish:  # this poll finished it
                 self.webhooks.watch(task)
-        self._settle(account_id, now)
+        self._stepped(now)
         return Seen(task, now)
 
     def task(self, task_id: str) -> Task | None:
@@ -319,8 +340,7 @@ class Backend:
             data=data,
             duration_token=duration_token(file_id, kind, data),
         )
-        self.store.add_file(stored)
-        self.store.forget_files(stored.created_at, self.config.file_ttl, self.config.max_file_bytes)
+        self.store.add_file(stored, ttl=self.config.file_ttl, max_bytes=self.config.max_file_bytes)
         return stored
 
     def file(self, account_id: str | None, file_id: str) -> StoredFile:
@@ -363,25 +383,19 @@ class Backend:
         stored = self._kept_file(file_id)
         return stored if stored is not None and stored.account_id == account_id else None
 
-    def _settle(self, account_id: str, now: float) -> None:
-        """Settle the account's finished tasks; now and then sweep every account and retention."""
-        lifecycle.settle_due(self.store, account_id, now, refund=self.config.refund_on_failure)
+    def _stepped(self, now: float) -> None:
+        """Count a step; every ``SWEEP_EVERY`` steps settle every account and drop old tasks."""
         self._steps += 1
         if self._steps % SWEEP_EVERY == 0:
+            refund = self.config.refund_on_failure
             for account in self.store.accounts():
-                lifecycle.settle_due(
-                    self.store, account.id, now, refund=self.config.refund_on_failure
-                )
+                self.store.settle(account.id, now, refund=refund)
             self.store.forget_tasks(now, self.config.task_ttl, self.config.max_tasks)
 
     def _kept_task(self, task_id: str, now: float) -> Task | None:
         """Return a task unless unknown or finished longer than task_ttl ago (retention)."""
         task = self.store.task(task_id)
-        if task is None:
-            return None
-        if now >= task.finishes_at and task.created_at <= now - self.config.task_ttl:
-            return None
-        return task
+        return task if task is not None and task.kept(now, self.config.task_ttl) else None
 
     def _kept_file(self, file_id: str) -> StoredFile | None:
         """Return a file unless unknown or older than file_ttl (retention)."""

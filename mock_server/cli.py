@@ -135,7 +135,12 @@ def serve(config: MockConfig) -> int:
         return 2
     try:
         announce = functools.partial(_announce, config)
-        serve_app(Mock(config).app, config.host, config.port, announce, sock=sock)
+        if config.workers > 1:
+            from rivya_contract.mock_server.workers import serve_workers
+
+            serve_workers(config, sock, announce)
+        else:
+            serve_app(Mock(config).app, config.host, config.port, announce, sock=sock)
     except KeyboardInterrupt:
         pass
     print("rivya-mock: stopped", flush=True)
@@ -149,6 +154,7 @@ def _announce(config: MockConfig, base_url: str) -> None:
         f"  API key   : {config.api_key}",
         f"  credits   : {config.credits}",
         f"  clock     : {clock}",
+        f"  store     : {_store_line(config)}",
     ]
     if config.control:
         guard = " (asks for the admin token)" if config.admin_token else ""
@@ -163,6 +169,15 @@ def _announce(config: MockConfig, base_url: str) -> None:
         f"  try       : curl -H 'Authorization: Bearer {config.api_key}' {base_url}/api/v1/credits"
     )
     print("\n".join(lines), flush=True)
+
+
+def _store_line(config: MockConfig) -> str:
+    from rivya_contract.mock_server.store_watch import store_name
+
+    if config.store == "memory":
+        return "memory (this process; lost when it stops)"
+    workers = f", {config.workers} workers" if config.workers > 1 else ""
+    return f"{store_name(config.store)} (namespace {config.namespace}{workers})"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

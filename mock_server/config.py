@@ -15,6 +15,9 @@ from typing import Any, Literal
 ENV_PREFIX = "RIVYA_MOCK_"
 """Environment variables ``RIVYA_MOCK_<FIELD>`` set any field, e.g. ``RIVYA_MOCK_PORT=9000``."""
 
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+"""The URL schemes of a Redis store."""
+
 DEFAULT_API_KEY = "rvya_sk_mock_0000000000000000"
 """The demo account's key when none is configured."""
 
@@ -139,6 +142,14 @@ class MockConfig:
     """Failed attempts in a row after which an endpoint is disabled."""
     webhook_rotation_overlap: float = 86400.0
     """Seconds after a secret rotation during which deliveries carry both signatures."""
+    store: str = "memory"
+    """Where the state lives: ``memory`` (this process only, lost on exit) or a Redis URL
+    (``redis://host:6379/0``, ``rediss://``, ``unix://``) shared by every worker and server
+    that names it, and kept as long as Redis keeps it."""
+    namespace: str = "rivya-mock"
+    """The prefix of every key in a Redis store, so several mocks can share one Redis."""
+    workers: int = 1
+    """Server processes ``rivya-mock serve`` runs; more than one needs a Redis store."""
 
     def replace(self, **changes: Any) -> MockConfig:
         """Return a copy with ``changes`` applied and checked."""
@@ -251,6 +262,17 @@ def _check(config: MockConfig) -> MockConfig:
     for name in ("idempotency_ttl", "task_ttl", "file_ttl", "max_file_bytes"):
         if getattr(config, name) < 0:
             problems.append(f"{name} must not be negative")
+    if config.store != "memory" and not config.store.startswith(REDIS_SCHEMES):
+        problems.append(f"store must be memory or a redis:// URL, got {config.store!r}")
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", config.namespace):
+        problems.append("namespace must be 1 to 64 letters, digits, '_', '.' or '-'")
+    if config.workers < 1:
+        problems.append("workers must be at least 1")
+    elif config.workers > 1 and config.store == "memory":
+        problems.append(
+            f"workers {config.workers} needs a shared store: each worker would keep a state "
+            "of its own; set store to a Redis URL (--store redis://localhost:6379/0)"
+        )
     if problems:
         raise ValueError("; ".join(problems))
     return config

@@ -8,9 +8,10 @@ on the answer, the journal). With nothing registered, each is a length check.
 
 from __future__ import annotations
 
+import functools
 import hmac
-import itertools
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 from rivya_contract.mock_server import auth, directives
@@ -20,6 +21,7 @@ from rivya_contract.mock_server.exchange import ApiError, Call, Reply
 from rivya_contract.mock_server.faults import Fault, error_reply
 from rivya_contract.mock_server.journal import Journal
 from rivya_contract.mock_server.lifecycle import Plan
+from rivya_contract.mock_server.rules import MemoryRules, Rules, StoredRule
 from rivya_contract.mock_server.scripts import Script
 from rivya_contract.mock_server.specs import (
     Effects,
@@ -56,7 +58,7 @@ class Controller:
     ValueError) naming the field that breaks a rule.
     """
 
-    def __init__(self, backend: Backend) -> None:
+    def __init__(self, backend: Backend, rules: Rules | None = None) -> None:
         config = backend.config
         self.backend = backend
         self.clock = backend.clock
@@ -70,10 +72,12 @@ class Controller:
         self.header_enabled = config.control
         """Whether the X-Rivya-Mock header is obeyed (off with ``control=False``)."""
         self._admin = config.admin_token
-        self._scripts: list[Script] = []
-        self._faults: list[Fault] = []
+        self.rules: Rules = rules or MemoryRules()
+        """Where the scripts and faults are kept (shared by the processes of a shared store)."""
+        self._version: int | None = None
+        self._scripts: list[tuple[StoredRule, Script]] = []
+        self._faults: list[tuple[StoredRule, Fault]] = []
         self._lock = threading.Lock()
-        self._ids = itertools.count(1)
         self.metrics: Metrics | None = None
         """The mock's Prometheus metrics, when it keeps them (``Mock`` sets them)."""
         self.fired: dict[str, int] = {}
@@ -86,23 +90,35 @@ class Controller:
         The demo account is created again; the clock keeps its time.
         """
         self.backend.reset()
-        with self._lock:
-            self._scripts.clear()
-            self._faults.clear()
+        self.rules.reset()
         self.journal.clear()
         self.fired.clear()
 
     @property
     def scripts(self) -> list[Script]:
-        """The scripts still waiting, in the order they are tried."""
-        with self._lock:
-            return list(self._scripts)
+        """The scripts still waiting, in the order they are tried (with their uses now)."""
+        return [self._script(rule) for rule in self.rules.load("script")]
 
     @property
     def faults(self) -> list[Fault]:
-        """The faults still waiting, in the order they are tried."""
+        """The faults still waiting, in the order they are tried (with their uses now)."""
+        return [self._fault(rule) for rule in self.rules.load("fault")]
+
+    def _script(self, rule: StoredRule) -> Script:
+        return Script(rule.id, script_spec(rule.fields, self.backend.contract.cards), rule)
+
+    def _fault(self, rule: StoredRule) -> Fault:
+        return Fault(rule.id, fault_spec(rule.fields), rule)
+
+    def _current(self) -> None:
+        """Build the typed rules again when the kept ones changed."""
+        version = self.rules.version()
+        if version == self._version:
+            return
         with self._lock:
-            return list(self._faults)
+            self._scripts = [(rule, self._script(rule)) for rule in self.rules.load("script")]
+            self._faults = [(rule, self._fault(rule)) for rule in self.rules.load("fault")]
+            self._version = version
 
     def script(
         self,
@@ -147,10 +163,8 @@ class Controller:
     def add_script(self, fields: dict[str, Any]) -> Script:
         """Add the script ``fields`` describe (the control API's body); see ``script``."""
         spec = script_spec(fields, self.backend.contract.cards)
-        created = Script(f"script_{next(self._ids)}", spec)
-        with self._lock:
-            self._scripts.append(created)
-        return created
+        rule = self.rules.add("script", fields)
+        return Script(rule.id, spec, rule)
 
     def fault(
         self,
@@ -191,28 +205,17 @@ class Controller:
 
     def add_fault(self, fields: dict[str, Any]) -> Fault:
         """Add the fault ``fields`` describe (the control API's body); see ``fault``."""
-        created = Fault(f"fault_{next(self._ids)}", fault_spec(fields))
-        with self._lock:
-            self._faults.append(created)
-        return created
+        spec = fault_spec(fields)
+        rule = self.rules.add("fault", fields)
+        return Fault(rule.id, spec, rule)
 
     def remove(self, item_id: str) -> bool:
         """Remove the script or fault with this id; return whether there was one."""
-        with self._lock:
-            for items in (self._scripts, self._faults):
-                for item in items:
-                    if item.id == item_id:
-                        items.remove(item)  # type: ignore[arg-type]
-                        return True
-        return False
+        return self.rules.remove(item_id)
 
     def clear(self, kind: Literal["scripts", "faults"]) -> int:
         """Remove every script or every fault; return how many there were."""
-        with self._lock:
-            items: list[Any] = self._scripts if kind == "scripts" else self._faults
-            count = len(items)
-            items.clear()
-        return count
+        return self.rules.clear("script" if kind == "scripts" else "fault")
 
     def intercept(self, call: Call, op: Operation) -> Reply | None:
         """Admit control requests; apply the directive header and faults to the others."""
@@ -230,6 +233,7 @@ class Controller:
                     problem = ApiError(INVALID, f"X-Rivya-Mock: {error}")
                     return Reply.error(problem, call.request_id)
                 effects, call.plan, call.webhook = found.effects, found.plan, found.webhook
+        self._current()
         if self._faults:
             hit = self._take_fault(call)
             if hit is not None:
@@ -253,30 +257,30 @@ class Controller:
 
     def _take_fault(self, call: Call) -> Effects | None:
         account: str | None = None
-        if any(fault.spec.account is not None for fault in self._faults):
+        faults = self._faults
+        if any(fault.spec.account is not None for _, fault in faults):
             token = auth.bearer_token(call.headers.get("authorization"))
             key = self.backend.store.key(token) if token else None
             account = key.account_id if key else None
-        with self._lock:
-            for fault in self._faults:
-                if fault.matches(call, account):
-                    if fault.use():
-                        self._faults.remove(fault)
-                    kind = _kind(fault.effects)
-                    self.fired[kind] = self.fired.get(kind, 0) + 1
-                    return fault.effects
+        for rule, fault in faults:
+            if fault.matches(call, account) and self.rules.use("fault", rule, fault.times):
+                kind = _kind(fault.effects)
+                self.fired[kind] = self.fired.get(kind, 0) + 1
+                return fault.effects
         return None
 
-    def plan(self, card: ModelCard, body: Any, account_id: str) -> Plan | None:
-        """Return the plan of the first script matching a create, or None."""
-        if not self._scripts:
-            return None
-        with self._lock:
-            for found in self._scripts:
-                if found.matches(card, body, account_id):
-                    if found.use():
-                        self._scripts.remove(found)
-                    return found.plan
+    def plan(
+        self, card: ModelCard, body: Any, account_id: str
+    ) -> tuple[Plan, Callable[[], None]] | None:
+        """Return the first matching script's plan and the call giving its use back, or None."""
+        self._current()
+        for rule, found in self._scripts:
+            if found.matches(card, body, account_id) and self.rules.use(
+                "script", rule, found.times
+            ):
+                return found.plan, functools.partial(
+                    self.rules.give_back, "script", rule, found.times
+                )
         return None
 
     def record(self, call: Call, reply: Reply, op: Operation | None) -> None:

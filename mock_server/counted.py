@@ -6,7 +6,10 @@ from __future__ import annotations
 class Counted:
     """A rule that applies to a limited number of matches: ``times`` (None for no limit)."""
 
-    used: int
+    @property
+    def used(self) -> int:
+        """How many matches it has applied to."""
+        raise NotImplementedError
 
     @property
     def times(self) -> int | None:
@@ -18,8 +21,3 @@ class Counted:
         """Return how many more matches it applies to; None for no limit."""
         times = self.times
         return None if times is None else times - self.used
-
-    def use(self) -> bool:
-        """Count one more match; return whether that used it up."""
-        self.used += 1
-        return self.remaining == 0

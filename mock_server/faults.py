@@ -7,6 +7,7 @@ from typing import Any
 
 from rivya_contract.mock_server.counted import Counted
 from rivya_contract.mock_server.exchange import ApiError, Call, Reply
+from rivya_contract.mock_server.rules import StoredRule
 from rivya_contract.mock_server.specs import DEFAULT_RETRY_AFTER, Effects, FaultSpec
 
 MESSAGES = {
@@ -39,7 +40,13 @@ class Fault(Counted):
 
     id: str
     spec: FaultSpec
-    used: int = 0
+    rule: StoredRule | None = None
+    """Where its uses are counted; None for one not kept."""
+
+    @property
+    def used(self) -> int:
+        """How many matches it has applied to, wherever they were counted."""
+        return 0 if self.rule is None else self.rule.used
 
     @property
     def times(self) -> int | None:

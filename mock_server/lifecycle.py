@@ -11,7 +11,6 @@ from rivya_contract.mock_server import results
 from rivya_contract.mock_server.clock import iso
 from rivya_contract.mock_server.config import MockConfig
 from rivya_contract.mock_server.records import FAILURE_CODE, FAILURE_MESSAGE, Outcome, Task
-from rivya_contract.mock_server.store import Store
 from rivya_contract.schemas import ModelCard
 
 
@@ -84,16 +83,6 @@ def new_task(
         queued_polls=plan.queued_polls if plan.by_polls else None,
         processing_polls=plan.processing_polls,
     )
-
-
-def settle_due(store: Store, account_id: str, now: float, *, refund: bool) -> None:
-    """Charge or refund every task of the account whose outcome is due by ``now``."""
-    for task in store.take_due(account_id, now):
-        succeeded = task.outcome == "succeeded"
-        charged = task.charge if succeeded else (0 if refund else task.reserved_credits)
-        store.release(account_id, task.reserved_credits, charged=charged)
-        task.final_credits = task.charge if succeeded else 0
-        task.settled = True
 
 
 def task_view(task: Task, now: float, base_url: str, *, created: bool = False) -> dict[str, Any]:

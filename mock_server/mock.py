@@ -12,6 +12,7 @@ from rivya_contract.mock_server.clock import Clock, SystemClock, VirtualClock
 from rivya_contract.mock_server.config import MockConfig
 from rivya_contract.mock_server.control import Controller
 from rivya_contract.mock_server.metrics import Metrics
+from rivya_contract.mock_server.rules import MemoryRules, Rules
 from rivya_contract.mock_server.store import MemoryStore, Store
 from rivya_contract.mock_server.webhook_store import WebhookStore
 
@@ -33,6 +34,9 @@ class Mock:
       and ``webhooks`` (delivery faults, resend, in-process receivers, ``flush``).
     - ``clock``: the time every step reads; ``clock.advance(s)`` with a virtual clock.
     - ``api``: the transport-independent request pipeline; ``app``: the Starlette app.
+
+    ``config.store`` names where the state lives: ``memory`` (this mock alone) or a Redis
+    URL, whose namespace every mock naming it shares (``redis_store.RedisStore``).
     """
 
     def __init__(
@@ -43,11 +47,9 @@ class Mock:
         webhook_store: WebhookStore | None = None,
     ) -> None:
         self.config = config or MockConfig()
-        self.clock: Clock = VirtualClock() if self.config.virtual_clock else SystemClock()
-        self.backend = Backend(
-            self.config, store or MemoryStore(), self.clock, webhook_store=webhook_store
-        )
-        self.control = Controller(self.backend)
+        store, rules, self.clock = _state(self.config, store)
+        self.backend = Backend(self.config, store, self.clock, webhook_store=webhook_store)
+        self.control = Controller(self.backend, rules)
         self.metrics = Metrics(self.control)
         """Prometheus metrics, served at ``/__mock__/metrics``."""
         self.control.metrics = self.metrics
@@ -72,9 +74,26 @@ class Mock:
         """Stop delivering webhooks in the background and close their connections."""
         self.backend.webhooks.dispatcher.stop()
 
+    @property
+    def shared(self) -> bool:
+        """Whether other processes share this mock's state (a Redis store)."""
+        return self.backend.store.shared
+
     @cached_property
     def app(self) -> Starlette:
         """The Starlette app serving this mock."""
         from rivya_contract.mock_server.asgi import build_app
 
         return build_app(self)
+
+
+def _state(config: MockConfig, store: Store | None) -> tuple[Store, Rules, Clock]:
+    """Return the store, the rules and the clock ``config.store`` names."""
+    if store is not None or config.store == "memory":
+        clock: Clock = VirtualClock() if config.virtual_clock else SystemClock()
+        return store or MemoryStore(), MemoryRules(), clock
+    from rivya_contract.mock_server.redis_shared import RedisRules, SharedClock
+    from rivya_contract.mock_server.redis_store import RedisStore, connect
+
+    shared = RedisStore(connect(config.store), config.namespace)
+    return shared, RedisRules(shared), SharedClock(shared, virtual=config.virtual_clock)

@@ -138,6 +138,13 @@ class Task:
             return self.processing_at
         return self.created_at
 
+    def kept(self, now: float, ttl: float) -> bool:
+        """Return whether retention keeps the task at ``now``.
+
+        A task is kept while unfinished, and until ``ttl`` seconds after its creation.
+        """
+        return now < self.finishes_at or self.created_at > now - ttl
+
     @property
     def finishes(self) -> bool:
         """Return whether the task ever reaches an outcome."""

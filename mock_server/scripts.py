@@ -8,6 +8,7 @@ from typing import Any
 
 from rivya_contract.mock_server.counted import Counted
 from rivya_contract.mock_server.lifecycle import Plan
+from rivya_contract.mock_server.rules import StoredRule
 from rivya_contract.mock_server.specs import ScriptSpec
 from rivya_contract.schemas import ModelCard
 
@@ -22,7 +23,13 @@ class Script(Counted):
 
     id: str
     spec: ScriptSpec
-    used: int = 0
+    rule: StoredRule | None = None
+    """Where its uses are counted; None for one not kept."""
+
+    @property
+    def used(self) -> int:
+        """How many matches it has applied to, wherever they were counted."""
+        return 0 if self.rule is None else self.rule.used
 
     @property
     def times(self) -> int | None:

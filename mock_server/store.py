@@ -1,14 +1,16 @@
 """Where the mock keeps its state: the ``Store`` interface and the in-memory store.
 
-Every method is one atomic step (reserve credits, claim an idempotency key,
-take the tasks due for settlement), so a store shared by several server
-processes can implement the same interface.
+Every method is one atomic step of the API (open a task: idempotency, credits and the
+task together; count a poll and settle; settle an account), so a store shared by
+several server processes (``redis_store.RedisStore``) implements the same interface
+with one round trip per step.
 """
 
 from __future__ import annotations
 
 import heapq
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Protocol
 
 from rivya_contract.mock_server.records import (
@@ -20,11 +22,31 @@ from rivya_contract.mock_server.records import (
 )
 
 
+@dataclass(frozen=True)
+class Opened:
+    """What ``open_task`` did: stored the task, or found the key taken, or the balance short."""
+
+    task: Task | None = None
+    """The task stored, with its credits reserved."""
+    earlier: IdempotencyRecord | None = None
+    """The live record that already holds the request's Idempotency-Key (nothing stored)."""
+    short: int | None = None
+    """The balance that does not cover the task's credits (nothing stored)."""
+
+
 class Store(Protocol):
     """The state behind the API. Implementations must make each method atomic."""
 
+    shared: bool
+    """Whether other processes share this state (then the clock and rules live here too)."""
+    unavailable: tuple[type[Exception], ...]
+    """The errors a step raises when the store cannot be reached (answered 503)."""
+
     def reset(self) -> None:
-        """Forget everything."""
+        """Forget everything but the clock."""
+
+    def initialize(self) -> bool:
+        """Return True once for a fresh state: the caller then creates the default account."""
 
     def add_account(self, account: Account) -> None:
         """Store a new account."""
@@ -47,14 +69,41 @@ class Store(Protocol):
     def keys(self) -> list[ApiKey]:
         """Return every key."""
 
-    def reserve(self, account_id: str, credits: int) -> bool:
-        """Move ``credits`` from balance to reserved if the balance covers them."""
+    def count_request(self, bucket: str, now: float, requests: int, seconds: float) -> float | None:
+        """Count a request in ``bucket``'s fixed window of ``seconds``.
 
-    def release(self, account_id: str, credits: int, *, charged: int) -> None:
-        """End a reservation of ``credits``: ``charged`` of it spent, the rest refunded."""
+        Past ``requests`` in the window nothing is counted and the window's start is
+        returned; otherwise None.
+        """
 
-    def add_task(self, task: Task) -> None:
-        """Store a new task."""
+    def open_task(
+        self,
+        task: Task,
+        claim: IdempotencyRecord | None,
+        *,
+        idempotency_ttl: float,
+        idempotency_limit: int,
+        refund: bool,
+    ) -> Opened:
+        """Settle the account, then store ``task`` with its credits reserved, all or nothing.
+
+        With ``claim``, a live record for the same account and key wins: nothing is stored
+        and it is returned. Records older than ``idempotency_ttl`` are forgotten, and past
+        ``idempotency_limit`` records the oldest. A balance short of the task's credits
+        stores nothing either (the claim neither).
+        """
+
+    def poll(
+        self, account_id: str, task_id: str, now: float, *, task_ttl: float, refund: bool
+    ) -> Task | None:
+        """Count a poll of the account's kept task and settle the account; return the task.
+
+        A task timed by polls moves on. None for a task unknown, another account's, or
+        past retention (then nothing is counted).
+        """
+
+    def settle(self, account_id: str, now: float, *, refund: bool) -> Account | None:
+        """Charge or refund the account's tasks finished by ``now``; return the account after."""
 
     def task(self, task_id: str) -> Task | None:
         """Return a task, or None."""
@@ -62,41 +111,42 @@ class Store(Protocol):
     def tasks(self) -> list[Task]:
         """Return every task kept, oldest first."""
 
-    def record_poll(self, task_id: str, now: float) -> Task | None:
-        """Count a poll of the task at ``now``, moving a task timed by polls on; return it."""
-
-    def take_due(self, account_id: str, now: float) -> list[Task]:
-        """Remove and return this account's unsettled tasks whose outcome is due by ``now``."""
-
     def forget_tasks(self, now: float, ttl: float, limit: int) -> int:
         """Drop settled tasks older than ``ttl`` and the oldest past ``limit``; return how many."""
 
-    def add_file(self, stored: StoredFile) -> None:
-        """Store an uploaded file."""
+    def add_file(self, stored: StoredFile, *, ttl: float, max_bytes: int) -> None:
+        """Store an uploaded file, then apply retention.
+
+        Files older than ``ttl`` go, then the oldest while all hold over ``max_bytes``.
+        """
 
     def file(self, file_id: str) -> StoredFile | None:
         """Return a file, or None."""
 
-    def forget_files(self, now: float, ttl: float, max_bytes: int) -> int:
-        """Drop files older than ``ttl``, then the oldest while all hold over ``max_bytes``."""
 
-    def claim_idempotency(
-        self, record: IdempotencyRecord, now: float, ttl: float, limit: int | None = None
-    ) -> IdempotencyRecord | None:
-        """Store ``record`` unless a live record holds its key; return that record if so.
+def charged(task: Task, *, refund: bool) -> int:
+    """Return what settling ``task`` charges.
 
-        Records older than ``ttl`` are forgotten, and past ``limit`` records the oldest.
-        """
-
-    def drop_idempotency(self, account_id: str, key: str) -> None:
-        """Forget an idempotency key (its request did not create a task)."""
+    A success costs its charge; a failure nothing, or its whole reservation when
+    failures are not refunded.
+    """
+    if task.outcome == "succeeded":
+        return task.charge
+    return 0 if refund else task.reserved_credits
 
 
 class MemoryStore:
-    """The in-process ``Store``: dictionaries, and a heap of unsettled tasks per account."""
+    """The in-process ``Store``: dictionaries, and a heap of unsettled tasks per account.
+
+    Each step runs under the pipeline's lock (``Mock.lock``), so a step is atomic.
+    """
+
+    shared = False
+    unavailable: tuple[type[Exception], ...] = ()
 
     def __init__(self) -> None:
         self.reset()
+        self._fresh = True
 
     def reset(self) -> None:
         """Forget everything."""
@@ -107,6 +157,12 @@ class MemoryStore:
         self._files: OrderedDict[str, StoredFile] = OrderedDict()
         self._file_bytes = 0
         self._idempotency: OrderedDict[tuple[str, str], IdempotencyRecord] = OrderedDict()
+        self._windows: dict[str, tuple[float, int]] = {}
+
+    def initialize(self) -> bool:
+        """Return True the first time: a memory store always starts empty."""
+        fresh, self._fresh = self._fresh, False
+        return fresh
 
     def add_account(self, account: Account) -> None:
         """Store a new account."""
@@ -143,28 +199,85 @@ class MemoryStore:
         """Return every key."""
         return list(self._keys.values())
 
-    def reserve(self, account_id: str, credits: int) -> bool:
-        """Move ``credits`` from balance to reserved if the balance covers them."""
-        account = self._accounts[account_id]
-        if account.balance < credits:
-            return False
-        account.balance -= credits
-        account.reserved += credits
-        return True
+    def count_request(self, bucket: str, now: float, requests: int, seconds: float) -> float | None:
+        """Count a request in a fixed window; over the limit return the window's start."""
+        start, count = self._windows.get(bucket, (now, 0))
+        if now - start >= seconds:
+            start, count = now, 0
+        if count >= requests:
+            return start
+        self._windows[bucket] = (start, count + 1)
+        return None
 
-    def release(self, account_id: str, credits: int, *, charged: int) -> None:
-        """End a reservation of ``credits``: ``charged`` of it spent, the rest refunded."""
-        account = self._accounts[account_id]
-        account.reserved -= credits
-        account.spent += charged
-        account.balance += credits - charged
-        account.refunded += credits - charged
-
-    def add_task(self, task: Task) -> None:
-        """Store a new task and schedule its settlement."""
+    def open_task(
+        self,
+        task: Task,
+        claim: IdempotencyRecord | None,
+        *,
+        idempotency_ttl: float,
+        idempotency_limit: int,
+        refund: bool,
+    ) -> Opened:
+        """Settle, claim the key, reserve the credits and store the task, all or nothing."""
+        now = task.created_at
+        self.settle(task.account_id, now, refund=refund)
+        if claim is not None:
+            earlier = self._claimed(claim, now, idempotency_ttl)
+            if earlier is not None:
+                return Opened(earlier=earlier)
+        account = self._accounts[task.account_id]
+        if account.balance < task.reserved_credits:
+            return Opened(short=account.balance)
+        account.balance -= task.reserved_credits
+        account.reserved += task.reserved_credits
+        if claim is not None:
+            self._idempotency[(claim.account_id, claim.key)] = claim
+            if len(self._idempotency) > idempotency_limit:
+                self._idempotency.popitem(last=False)
         self._tasks[task.id] = task
         if task.finishes:
             heapq.heappush(self._due.setdefault(task.account_id, []), (task.finishes_at, task.id))
+        return Opened(task=task)
+
+    def _claimed(
+        self, claim: IdempotencyRecord, now: float, ttl: float
+    ) -> IdempotencyRecord | None:
+        while self._idempotency:
+            oldest = next(iter(self._idempotency.values()))
+            if oldest.created_at > now - ttl:
+                break
+            self._idempotency.popitem(last=False)
+        return self._idempotency.get((claim.account_id, claim.key))
+
+    def poll(
+        self, account_id: str, task_id: str, now: float, *, task_ttl: float, refund: bool
+    ) -> Task | None:
+        """Count a poll of the account's kept task and settle the account; return the task."""
+        task = self._tasks.get(task_id)
+        if task is None or task.account_id != account_id or not task.kept(now, task_ttl):
+            return None
+        if task.polled(now):
+            heapq.heappush(self._due.setdefault(task.account_id, []), (task.finishes_at, task.id))
+        self.settle(account_id, now, refund=refund)
+        return task
+
+    def settle(self, account_id: str, now: float, *, refund: bool) -> Account | None:
+        """Charge or refund the account's tasks finished by ``now``; return the account."""
+        account = self._accounts.get(account_id)
+        heap = self._due.get(account_id)
+        while account is not None and heap and heap[0][0] <= now:
+            _, task_id = heapq.heappop(heap)
+            task = self._tasks.get(task_id)
+            if task is None or task.settled:
+                continue
+            spent = charged(task, refund=refund)
+            account.reserved -= task.reserved_credits
+            account.spent += spent
+            account.balance += task.reserved_credits - spent
+            account.refunded += task.reserved_credits - spent
+            task.final_credits = task.charge if task.outcome == "succeeded" else 0
+            task.settled = True
+        return account
 
     def task(self, task_id: str) -> Task | None:
         """Return a task, or None."""
@@ -173,24 +286,6 @@ class MemoryStore:
     def tasks(self) -> list[Task]:
         """Return every task kept, oldest first."""
         return list(self._tasks.values())
-
-    def record_poll(self, task_id: str, now: float) -> Task | None:
-        """Count a poll of the task at ``now``, moving a task timed by polls on; return it."""
-        task = self._tasks.get(task_id)
-        if task is not None and task.polled(now):
-            heapq.heappush(self._due.setdefault(task.account_id, []), (task.finishes_at, task.id))
-        return task
-
-    def take_due(self, account_id: str, now: float) -> list[Task]:
-        """Remove and return this account's unsettled tasks whose outcome is due by ``now``."""
-        heap = self._due.get(account_id)
-        due: list[Task] = []
-        while heap and heap[0][0] <= now:
-            _, task_id = heapq.heappop(heap)
-            task = self._tasks.get(task_id)
-            if task is not None and not task.settled:
-                due.append(task)
-        return due
 
     def forget_tasks(self, now: float, ttl: float, limit: int) -> int:
         """Drop settled tasks older than ``ttl`` and the oldest settled past ``limit``."""
@@ -206,48 +301,17 @@ class MemoryStore:
             del self._tasks[task_id]
         return len(doomed)
 
-    def add_file(self, stored: StoredFile) -> None:
-        """Store an uploaded file."""
+    def add_file(self, stored: StoredFile, *, ttl: float, max_bytes: int) -> None:
+        """Store an uploaded file, then drop files past retention."""
         self._files[stored.id] = stored
         self._file_bytes += stored.size_bytes
+        while self._files:
+            oldest = next(iter(self._files.values()))
+            if oldest.created_at > stored.created_at - ttl and self._file_bytes <= max_bytes:
+                break
+            self._files.popitem(last=False)
+            self._file_bytes -= oldest.size_bytes
 
     def file(self, file_id: str) -> StoredFile | None:
         """Return a file, or None."""
         return self._files.get(file_id)
-
-    def forget_files(self, now: float, ttl: float, max_bytes: int) -> int:
-        """Drop files older than ``ttl``, then the oldest while all hold over ``max_bytes``."""
-        dropped = 0
-        while self._files:
-            oldest = next(iter(self._files.values()))
-            if oldest.created_at > now - ttl and self._file_bytes <= max_bytes:
-                break
-            self._files.popitem(last=False)
-            self._file_bytes -= oldest.size_bytes
-            dropped += 1
-        return dropped
-
-    def claim_idempotency(
-        self, record: IdempotencyRecord, now: float, ttl: float, limit: int | None = None
-    ) -> IdempotencyRecord | None:
-        """Store ``record`` unless a live record holds its key; return that record if so.
-
-        Records older than ``ttl`` are forgotten, and past ``limit`` records the oldest.
-        """
-        while self._idempotency:
-            oldest = next(iter(self._idempotency.values()))
-            if oldest.created_at > now - ttl:
-                break
-            self._idempotency.popitem(last=False)
-        slot = (record.account_id, record.key)
-        existing = self._idempotency.get(slot)
-        if existing is not None:
-            return existing
-        self._idempotency[slot] = record
-        if limit is not None and len(self._idempotency) > limit:
-            self._idempotency.popitem(last=False)
-        return None
-
-    def drop_idempotency(self, account_id: str, key: str) -> None:
-        """Forget an idempotency key."""
-        self._idempotency.pop((account_id, key), None)

@@ -73,6 +73,11 @@ class DeliveryFault(Counted):
         """How many attempts it hits; None for every match until removed."""
         return self.spec.times
 
+    def use(self) -> bool:
+        """Count one more match; return whether that used it up."""
+        self.used += 1
+        return self.remaining == 0
+
     def matches(
         self, endpoint_id: str, event_type: str, event_id: str, task_id: str | None
     ) -> bool:

@@ -16,10 +16,10 @@ def test_a_failing_handler_answers_internal_error(
 ) -> None:
     mock = Mock()
 
-    def broken(*args: object) -> None:
+    def broken(*args: object, **options: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(mock.backend.store, "account", broken)
+    monkeypatch.setattr(mock.backend.store, "settle", broken)
     with caplog.at_level(logging.ERROR, logger="rivya_contract.mock_server"):
         reply = mock.api.handle(
             "GET", "/api/v1/credits", headers={"Authorization": f"Bearer {mock.config.api_key}"}

@@ -136,6 +136,7 @@ def test_status_only_moves_forward_and_updated_at_moves_with_it(transport: str) 
         assert (stamp == later) == (before == after)
 
 
+@pytest.mark.seeded_ids
 @pytest.mark.parametrize("transport", TRANSPORTS)
 def test_a_result_url_is_not_found_until_the_task_succeeds(transport: str) -> None:
     mock = virtual()
@@ -187,6 +188,7 @@ def _run(seed: int, count: int = 16) -> list[tuple[str, str]]:
     return [(task_id, valid("task", poll(client, key, task_id))["status"]) for task_id in ids]
 
 
+@pytest.mark.seeded_ids
 def test_the_same_seed_and_requests_give_the_same_ids_and_outcomes() -> None:
     first, again = _run(seed=42), _run(seed=42)
     assert first == again
@@ -200,6 +202,7 @@ def test_another_seed_gives_other_ids_and_outcomes() -> None:
     assert [status for _, status in first] != [status for _, status in other]
 
 
+@pytest.mark.seeded_ids
 def test_reset_starts_the_same_run_again() -> None:
     mock = virtual(seed=5)
     client = client_for("in_process", mock)

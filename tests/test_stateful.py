@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,6 +10,7 @@ from hypothesis import HealthCheck, Phase, settings
 
 from rivya_contract.mock_server import Call, Mock, MockConfig, Reply
 from rivya_contract.mock_server.records import Task
+from rivya_contract.mock_server.store import Opened
 from rivya_contract.plugin.stateful import RivyaStateMachine, run_state_machine
 from rivya_contract.plugin.targets import Target, mock_target
 
@@ -69,12 +69,15 @@ def test_a_ledger_that_loses_credits_is_caught(
 ) -> None:
     assert target.mock is not None
     store = target.mock.backend.store
-    reserve = store.reserve
+    open_task = store.open_task
 
-    def greedy(account_id: str, credits: int) -> bool:
-        return reserve(account_id, credits + 1)
+    def greedy(task: Task, *args: Any, **kwargs: Any) -> Opened:
+        opened = open_task(task, *args, **kwargs)
+        if opened.task is not None:  # one credit more leaves the balance than the task holds
+            store.grant(task.account_id, -1)
+        return opened
 
-    monkeypatch.setattr(store, "reserve", greedy)
+    monkeypatch.setattr(store, "open_task", greedy)
     with pytest.raises(AssertionError, match="credits"):
         run_state_machine(target, CATCH)
 
@@ -97,13 +100,14 @@ def test_another_accounts_task_being_visible_is_caught(
 ) -> None:
     assert target.mock is not None
     store = target.mock.backend.store
-    lookup = store.task
+    poll = store.poll
 
-    def everyones(task_id: str) -> Task | None:
-        found = lookup(task_id)
-        return None if found is None else dataclasses.replace(found, account_id="acct_demo")
+    def everyones(account_id: str, task_id: str, *args: Any, **kwargs: Any) -> Task | None:
+        found = store.task(task_id)
+        owner = account_id if found is None else found.account_id
+        return poll(owner, task_id, *args, **kwargs)
 
-    monkeypatch.setattr(store, "task", everyones)
+    monkeypatch.setattr(store, "poll", everyones)
     with pytest.raises(AssertionError, match="not_found"):
         run_state_machine(target, CATCH)
 

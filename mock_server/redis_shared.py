@@ -1,0 +1,143 @@
+"""What else the processes of a Redis store share: the scripts and faults, and the clock.
+
+``RedisRules`` keeps the rules of ``rules.py`` in the store's namespace: a rule's uses
+are counted by one script, so ``times: 3`` applies 3 times across every process.
+``SharedClock`` is the mock's clock kept there: a virtual time that every process
+reads and advances, or the wall clock plus a shared offset.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+
+import redis
+
+from rivya_contract.mock_server.clock import LATEST, AdvanceHook
+from rivya_contract.mock_server.redis_store import RedisStore, num
+from rivya_contract.mock_server.rules import Kind, StoredRule
+
+_TOO_LATE = "the clock cannot move past 9999-12-31T23:59:59Z"
+
+
+class SharedRule(StoredRule):
+    """A rule kept in Redis whose ``used`` is read from there, so a handle stays current."""
+
+    def __init__(self, rules: RedisRules, rule_id: str, fields: dict[str, object], order: int):
+        super().__init__(rule_id, dict(fields), order)
+        self._rules = rules
+
+    @property
+    def used(self) -> int:
+        """How many matches the rule has applied to, across every process."""
+        return self._rules.uses(self.id)
+
+    @used.setter
+    def used(self, value: int) -> None:
+        pass  # counted in Redis only
+
+
+class RedisRules:
+    """The ``Rules`` of a Redis store, in its namespace."""
+
+    def __init__(self, store: RedisStore) -> None:
+        self._store = store
+        self._run = store.run
+        self._client = store.client
+
+    def version(self) -> int:
+        """Return the rules' version, which every add and removal moves on."""
+        return int(self._client.get(self._store.prefix + "r:v") or 0)
+
+    def uses(self, rule_id: str) -> int:
+        """Return how many matches a rule has applied to."""
+        return int(self._client.hget(self._store.prefix + "r:used", rule_id) or 0)
+
+    def add(self, kind: Kind, fields: dict[str, object]) -> StoredRule:
+        """Keep a new rule after every rule of its kind."""
+        rule_id, order = self._run("add_rule", kind, json.dumps(fields))
+        return SharedRule(self, rule_id.decode(), fields, int(order))
+
+    def load(self, kind: Kind) -> list[StoredRule]:
+        """Return the rules of a kind in order."""
+        flat = self._run("load_rules", kind)
+        return [
+            SharedRule(self, flat[i].decode(), json.loads(flat[i + 2]), int(float(flat[i + 1])))
+            for i in range(0, len(flat), 4)
+        ]
+
+    def use(self, kind: Kind, rule: StoredRule, times: int | None) -> bool:
+        """Count one use in one script; False when another process used the last one."""
+        return bool(self._run("use_rule", kind, rule.id, "" if times is None else times))
+
+    def give_back(self, kind: Kind, rule: StoredRule, times: int | None) -> None:
+        """Undo one use, keeping the rule again if that use had removed it."""
+        self._run("give_back_rule", kind, rule.id, rule.order, json.dumps(rule.fields))
+
+    def remove(self, rule_id: str) -> bool:
+        """Remove the rule with this id; return whether there was one."""
+        kind = rule_id.partition("_")[0]
+        if kind not in ("script", "fault"):
+            return False
+        return bool(self._run("remove_rules", kind, rule_id))
+
+    def clear(self, kind: Kind) -> int:
+        """Remove every rule of a kind; return how many there were."""
+        return int(self._run("remove_rules", kind, ""))
+
+    def reset(self) -> None:
+        """Nothing to do: the store's reset removed the rules and moved the version on."""
+
+
+class SharedClock:
+    """The mock's clock, kept in the store's namespace so every process sees one time.
+
+    Virtual: the time stands still until advanced, by any process. Real: the wall
+    clock plus an offset every process shares (held monotonic per process).
+    ``advance`` calls ``on_advance`` after the move, as ``SystemClock`` does.
+    """
+
+    def __init__(self, store: RedisStore, *, virtual: bool) -> None:
+        self.virtual = virtual
+        self._store = store
+        self._key = store.prefix + "clock"
+        self._last = 0.0
+        self._lock = threading.Lock()
+        self.on_advance: AdvanceHook | None = None
+        if virtual:
+            store.run("clock", "start", num(time.time()))
+
+    def now(self) -> float:
+        """Return the shared time (one round trip)."""
+        if self.virtual:
+            return float(self._store.run("clock", "get", ""))
+        offset = float(self._store.client.hget(self._key, "offset") or 0.0)
+        with self._lock:
+            self._last = max(self._last, time.time() + offset)
+            return self._last
+
+    def advance(self, seconds: float) -> float:
+        """Move the shared time forward by ``seconds``; return the new time."""
+        if not 0 <= seconds < math.inf:
+            raise ValueError("the clock only moves forward")
+        if self.now() + seconds > LATEST:
+            raise ValueError(_TOO_LATE)
+        if self.virtual:
+            self._store.run("clock", "advance", num(seconds))
+        else:
+            self._store.client.hincrbyfloat(self._key, "offset", seconds)
+        now = self.now()
+        if self.on_advance is not None:
+            self.on_advance(now)
+        return now
+
+    def set(self, when: float) -> float:
+        """Move the shared virtual time forward to ``when``; return the new time."""
+        if when > LATEST:
+            raise ValueError(_TOO_LATE)
+        try:
+            return float(self._store.run("clock", "set", num(when)))
+        except redis.ResponseError as error:
+            raise ValueError("the clock only moves forward") from error
