@@ -43,7 +43,7 @@ typecheck: $(TEST_STAMP)
 # Commands the tests run, each as command:Debian package. Tests that need a
 # missing command fail and name it, so `unit` first installs what it can.
 # chromium is the browser Playwright drives in the dashboard tests (it never downloads one).
-SYSTEM_DEPS := ffprobe:ffmpeg ffmpeg:ffmpeg chromium:chromium
+SYSTEM_DEPS := ffprobe:ffmpeg ffmpeg:ffmpeg chromium:chromium redis-server:redis-server
 
 ## Install the Debian packages of missing SYSTEM_DEPS commands (as root; otherwise name them).
 system-deps:

@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Protocol
 
+from rivya_contract.mock_server import clock
 from rivya_contract.mock_server.bodies import JsonBody, NoBody, UploadBody
 from rivya_contract.mock_server.exchange import ApiError, Call, Reply
 from rivya_contract.mock_server.routes import HANDLERS, Route, Router
@@ -132,6 +133,8 @@ class Api:
             call.started = time.perf_counter()
             route, params, known = self.router.match(method, path)
             try:
+                call.head = head = self.backend.head(headers.get("authorization"))
+                call.pinned = clock.pin(head.now)
                 if route is None:
                     where = "no such endpoint" if not known else f"{method} is not served here"
                     raise ApiError("not_found", f"{where}: {method} {path}")
@@ -150,7 +153,7 @@ class Api:
                 if op.scope is not None or (
                     config.check_key_on_public and "authorization" in headers and op.group == "api"
                 ):
-                    key = self.backend.authenticate(headers.get("authorization"), op.scope)
+                    key = self.backend.authenticate(headers.get("authorization"), op.scope, head)
                     call.account_id, call.key = key.account_id, key.secret
                 sink = self._sink(route, call)
             except ApiError as error:
@@ -178,6 +181,8 @@ class Api:
             self.control.record(call, reply, op)
         except self.unavailable as error:  # the answer stands; only its journal entry is lost
             self.store_watch.failed(call, error)
+        clock.unpin(call.pinned)
+        call.pinned = None
         self.mock.metrics.observe(call, reply, op.path if op is not None else None, call.seconds)
         level = logging.DEBUG if op is not None and op.group == "control" else logging.INFO
         if requests_log.isEnabledFor(level):

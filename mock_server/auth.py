@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from rivya_contract.mock_server.exchange import ApiError
 from rivya_contract.mock_server.records import ApiKey
-from rivya_contract.mock_server.store import Store
 
 MAX_KEY_LENGTH = 512
 """Longer bearer tokens are invalid without a lookup."""
@@ -25,12 +24,16 @@ def bearer_token(header: str | None) -> str | None:
     return token or None
 
 
-def authenticate(store: Store, header: str | None, now: float) -> ApiKey:
-    """Return the key named by the Authorization header, or raise the documented 401."""
+def lookup_token(header: str | None) -> str | None:
+    """Return the bearer token worth looking up: None when missing or too long to be a key."""
     token = bearer_token(header)
-    if token is None:
+    return token if token is not None and len(token) <= MAX_KEY_LENGTH else None
+
+
+def authenticate(header: str | None, key: ApiKey | None, now: float) -> ApiKey:
+    """Return ``key``, the store's answer for the header's token, or raise the documented 401."""
+    if bearer_token(header) is None:
         raise ApiError("api_key_missing", "Send your API key as Authorization: Bearer rvya_sk_...")
-    key = store.key(token) if len(token) <= MAX_KEY_LENGTH else None
     if key is None:
         raise ApiError("api_key_invalid", "The API key is not valid.")
     if key.revoked:

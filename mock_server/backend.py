@@ -36,7 +36,7 @@ from rivya_contract.mock_server.records import (
 )
 from rivya_contract.mock_server.references import check_references
 from rivya_contract.mock_server.run_cards import contract_for
-from rivya_contract.mock_server.store import Store
+from rivya_contract.mock_server.store import Head, Store
 from rivya_contract.mock_server.uploads import check_upload, duration_token
 from rivya_contract.mock_server.webhook_backend import Webhooks
 from rivya_contract.mock_server.webhook_store import MemoryWebhookStore, WebhookStore
@@ -122,8 +122,8 @@ class Backend:
         self._steps = 0
         self._documents: dict[tuple[str, str | None], bytes] = {}
         self._models: bytes | None = None
-        if store.initialize():
-            self._seed_defaults()
+        self._initialized = False
+        self._initialize()
 
     def document(self, base_url: str | None = None, *, part: str = "api") -> bytes:
         """Return an OpenAPI document this mock serves, as JSON bytes (built once per URL).
@@ -160,11 +160,17 @@ class Backend:
         self.webhooks.reset()
         with self._rng_lock:
             self._rng.seed(self.config.seed)
-        self._seed_defaults()
+        self._initialized = False
+        self._initialize()
 
-    def _seed_defaults(self) -> None:
-        self.add_account(DEMO_ACCOUNT, self.config.credits)
-        self.store.add_key(ApiKey(self.config.api_key, DEMO_ACCOUNT))
+    def _initialize(self) -> None:
+        """Make the demo account and key unless the state has them; later if unreachable."""
+        demo = Account(DEMO_ACCOUNT, balance=self.config.credits, granted=self.config.credits)
+        try:
+            self.store.initialize(demo, ApiKey(self.config.api_key, DEMO_ACCOUNT))
+        except self.store.unavailable:
+            return  # the first request that reaches the store does it
+        self._initialized = True
 
     def add_account(self, account_id: str, credits: int) -> Account:
         """Create an account holding ``credits``."""
@@ -184,13 +190,23 @@ class Backend:
             bits = self._rng.getrandbits(96)
         return f"{prefix}_{bits:024x}"
 
-    def authenticate(self, authorization: str | None, scope: str | None) -> ApiKey:
+    def head(self, authorization: str | None) -> Head:
+        """Read what a request needs before routing, in one store step (one round trip)."""
+        if not self._initialized:
+            self._initialize()
+        return self.store.head(auth.lookup_token(authorization))
+
+    def authenticate(
+        self, authorization: str | None, scope: str | None, head: Head | None = None
+    ) -> ApiKey:
         """Return the key an Authorization header names, checked for ``scope`` and rate limit.
 
-        Raises the documented 401, 403 or 429 ``ApiError``.
+        ``head`` is the request's head when it was read already. Raises the documented
+        401, 403 or 429 ``ApiError``.
         """
         now = self.clock.now()
-        key = auth.authenticate(self.store, authorization, now)
+        found = head if head is not None else self.head(authorization)
+        key = auth.authenticate(authorization, found.key, now)
         if scope is not None:
             auth.require_scope(key, scope)
         self.limiter.check(key.secret, now)

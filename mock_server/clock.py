@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import math
 import threading
 import time
@@ -21,6 +22,9 @@ _TOO_LATE = "the clock cannot move past 9999-12-31T23:59:59Z"
 
 class Clock(Protocol):
     """A source of the current time in seconds since the epoch that never goes backwards."""
+
+    on_advance: AdvanceHook | None
+    """Called by ``advance`` with the time it moves to (see ``AdvanceHook``)."""
 
     def now(self) -> float:
         """Return the current time."""
@@ -102,6 +106,22 @@ class VirtualClock:
                 raise ValueError(_TOO_LATE)
             self._now = when
             return self._now
+
+
+PINNED: contextvars.ContextVar[float | None] = contextvars.ContextVar("pinned", default=None)
+"""The time of the request being handled, when its clock costs a round trip to read: read
+once with the request's head, then seen by every step of that request."""
+
+
+def pin(now: float | None) -> contextvars.Token[float | None] | None:
+    """Pin this request's time to ``now`` (None pins nothing); return the token to unpin."""
+    return None if now is None else PINNED.set(now)
+
+
+def unpin(token: contextvars.Token[float | None] | None) -> None:
+    """End a pin made by ``pin``."""
+    if token is not None:
+        PINNED.reset(token)
 
 
 def iso(when: float) -> str:

@@ -91,6 +91,7 @@ class Controller:
         """
         self.backend.reset()
         self.rules.reset()
+        self._version = None
         self.journal.clear()
         self.fired.clear()
 
@@ -110,9 +111,10 @@ class Controller:
     def _fault(self, rule: StoredRule) -> Fault:
         return Fault(rule.id, fault_spec(rule.fields), rule)
 
-    def _current(self) -> None:
-        """Build the typed rules again when the kept ones changed."""
-        version = self.rules.version()
+    def _current(self, version: int | None = None) -> None:
+        """Build the typed rules again when the kept ones changed (``version``: as read)."""
+        if version is None:
+            version = self.rules.version()
         if version == self._version:
             return
         with self._lock:
@@ -164,6 +166,7 @@ class Controller:
         """Add the script ``fields`` describe (the control API's body); see ``script``."""
         spec = script_spec(fields, self.backend.contract.cards)
         rule = self.rules.add("script", fields)
+        self._version = None  # read the rules again before the next match
         return Script(rule.id, spec, rule)
 
     def fault(
@@ -207,14 +210,17 @@ class Controller:
         """Add the fault ``fields`` describe (the control API's body); see ``fault``."""
         spec = fault_spec(fields)
         rule = self.rules.add("fault", fields)
+        self._version = None
         return Fault(rule.id, spec, rule)
 
     def remove(self, item_id: str) -> bool:
         """Remove the script or fault with this id; return whether there was one."""
+        self._version = None
         return self.rules.remove(item_id)
 
     def clear(self, kind: Literal["scripts", "faults"]) -> int:
         """Remove every script or every fault; return how many there were."""
+        self._version = None
         return self.rules.clear("script" if kind == "scripts" else "fault")
 
     def intercept(self, call: Call, op: Operation) -> Reply | None:
@@ -233,7 +239,7 @@ class Controller:
                     problem = ApiError(INVALID, f"X-Rivya-Mock: {error}")
                     return Reply.error(problem, call.request_id)
                 effects, call.plan, call.webhook = found.effects, found.plan, found.webhook
-        self._current()
+        self._current(None if call.head is None else call.head.rules)
         if self._faults:
             hit = self._take_fault(call)
             if hit is not None:
@@ -259,9 +265,8 @@ class Controller:
         account: str | None = None
         faults = self._faults
         if any(fault.spec.account is not None for _, fault in faults):
-            token = auth.bearer_token(call.headers.get("authorization"))
-            key = self.backend.store.key(token) if token else None
-            account = key.account_id if key else None
+            head = call.head or self.backend.head(call.headers.get("authorization"))
+            account = head.key.account_id if head.key else None
         for rule, fault in faults:
             if fault.matches(call, account) and self.rules.use("fault", rule, fault.times):
                 kind = _kind(fault.effects)
@@ -273,7 +278,7 @@ class Controller:
         self, card: ModelCard, body: Any, account_id: str
     ) -> tuple[Plan, Callable[[], None]] | None:
         """Return the first matching script's plan and the call giving its use back, or None."""
-        self._current()
+        self._current(self._version)  # as the request's head found them, unless changed here
         for rule, found in self._scripts:
             if found.matches(card, body, account_id) and self.rules.use(
                 "script", rule, found.times

@@ -13,6 +13,7 @@ from rivya_contract.schemas import contract
 if TYPE_CHECKING:
     from rivya_contract.mock_server.lifecycle import Plan
     from rivya_contract.mock_server.specs import Effects
+    from rivya_contract.mock_server.store import Head
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -65,6 +66,10 @@ class Call:
     """Seconds the mock took to answer (added latency aside), set when the answer is ready."""
     webhook: dict[str, Any] | None = None
     """The X-Rivya-Mock header's webhook directives: delivery-fault fields, and ``resend``."""
+    head: Head | None = None
+    """What the store answered before routing: the key, the rules' version, shared time."""
+    pinned: Any = None
+    """The token that unpins the request's time from a shared clock when it is done."""
 
 
 @dataclass(slots=True)

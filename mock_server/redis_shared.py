@@ -12,10 +12,11 @@ import json
 import math
 import threading
 import time
+from typing import Any
 
 import redis
 
-from rivya_contract.mock_server.clock import LATEST, AdvanceHook
+from rivya_contract.mock_server.clock import LATEST, PINNED, AdvanceHook
 from rivya_contract.mock_server.redis_store import RedisStore, num
 from rivya_contract.mock_server.rules import Kind, StoredRule
 
@@ -102,21 +103,29 @@ class SharedClock:
     def __init__(self, store: RedisStore, *, virtual: bool) -> None:
         self.virtual = virtual
         self._store = store
-        self._key = store.prefix + "clock"
+        self._keys = (store.prefix + "clock:now", store.prefix + "clock:offset")
         self._last = 0.0
         self._lock = threading.Lock()
         self.on_advance: AdvanceHook | None = None
-        if virtual:
-            store.run("clock", "start", num(time.time()))
+        store.clock = self
+
+    def reading(self, now: bytes | None, offset: bytes | None) -> float:
+        """Return the time the stored values give: the virtual time, or wall time + offset."""
+        if self.virtual:
+            if now is None:  # a Redis that lost its data: the time starts again from now
+                now = self._store.run("clock", "start", num(time.time()))
+            return float(now)
+        with self._lock:
+            self._last = max(self._last, time.time() + float(offset or 0.0))
+            return self._last
 
     def now(self) -> float:
-        """Return the shared time (one round trip)."""
-        if self.virtual:
-            return float(self._store.run("clock", "get", ""))
-        offset = float(self._store.client.hget(self._key, "offset") or 0.0)
-        with self._lock:
-            self._last = max(self._last, time.time() + offset)
-            return self._last
+        """Return the shared time: the request's, when pinned; else one round trip."""
+        pinned = PINNED.get()
+        if pinned is not None:
+            return pinned
+        values: Any = self._store.client.mget(self._keys)
+        return self.reading(*values)
 
     def advance(self, seconds: float) -> float:
         """Move the shared time forward by ``seconds``; return the new time."""
@@ -125,10 +134,10 @@ class SharedClock:
         if self.now() + seconds > LATEST:
             raise ValueError(_TOO_LATE)
         if self.virtual:
-            self._store.run("clock", "advance", num(seconds))
+            now = float(self._store.run("clock", "advance", num(seconds)))
         else:
-            self._store.client.hincrbyfloat(self._key, "offset", seconds)
-        now = self.now()
+            offset: Any = self._store.client.incrbyfloat(self._keys[1], seconds)
+            now = self.reading(None, str(offset).encode())
         if self.on_advance is not None:
             self.on_advance(now)
         return now

@@ -12,7 +12,7 @@ import json
 import math
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import redis
 from redis.commands.core import Script
@@ -24,7 +24,10 @@ from rivya_contract.mock_server.records import (
     StoredFile,
     Task,
 )
-from rivya_contract.mock_server.store import Opened
+from rivya_contract.mock_server.store import Head, Opened
+
+if TYPE_CHECKING:
+    from rivya_contract.mock_server.redis_shared import SharedClock
 
 UNAVAILABLE: tuple[type[Exception], ...] = (redis.ConnectionError, redis.TimeoutError)
 """The errors that mean Redis cannot be reached (the request gets a 503, nothing half-done)."""
@@ -190,17 +193,31 @@ class RedisStore:
         self.prefix = namespace + ":"
         self.run = Scripts(client, self.prefix)
         """Runs one Lua step: ``run(name, *args)``."""
+        self.clock: SharedClock | None = None
+        """The clock kept in this namespace (it registers itself), read with every head."""
+        self._head_keys = [self.prefix + name for name in ("r:v", "clock:now", "clock:offset")]
 
     def _key(self, suffix: str) -> str:
         return self.prefix + suffix
 
     def reset(self) -> None:
-        """Delete every key of the namespace but the clock."""
+        """Delete every key of the namespace but the clock and the rules' version."""
         self.run("reset")
 
-    def initialize(self) -> bool:
-        """Return True for the first process on a fresh namespace (it seeds the defaults)."""
-        return bool(self.client.set(self._key("init"), 1, nx=True))
+    def initialize(self, account: Account, key: ApiKey) -> bool:
+        """Store the default account and key once per namespace, in one script."""
+        wallet = {name: getattr(account, name) for name in _WALLET}
+        made = self.run("initialize", account.id, key.secret, _key_json(key), *_flat(wallet))
+        return bool(made)
+
+    def head(self, secret: str | None) -> Head:
+        """Read the rules' version, the shared time and the key in one round trip."""
+        names = self._head_keys if secret is None else [*self._head_keys, self._key("k:" + secret)]
+        values: Any = self.client.mget(names)
+        rules = int(values[0] or 0)
+        now = None if self.clock is None else self.clock.reading(values[1], values[2])
+        key = None if secret is None or values[3] is None else _key_from(secret, values[3])
+        return Head(key, rules, now)
 
     def add_account(self, account: Account) -> None:
         """Store a new account; ValueError if it exists."""

@@ -34,6 +34,22 @@ class Opened:
     """The balance that does not cover the task's credits (nothing stored)."""
 
 
+@dataclass(frozen=True)
+class Head:
+    """What a request needs from the store before it is routed, read in one step."""
+
+    key: ApiKey | None
+    """The key the request's bearer token names, or None."""
+    rules: int | None = None
+    """The version of the scripts and faults (shared stores; None: ask the rules)."""
+    now: float | None = None
+    """The shared clock's time (shared stores; None: the mock's own clock)."""
+
+
+NO_HEAD = Head(None)
+"""The head of a request without a bearer token, on a store that keeps nothing else."""
+
+
 class Store(Protocol):
     """The state behind the API. Implementations must make each method atomic."""
 
@@ -45,8 +61,11 @@ class Store(Protocol):
     def reset(self) -> None:
         """Forget everything but the clock."""
 
-    def initialize(self) -> bool:
-        """Return True once for a fresh state: the caller then creates the default account."""
+    def initialize(self, account: Account, key: ApiKey) -> bool:
+        """Store the default account and key unless this state has them; True if it stored."""
+
+    def head(self, secret: str | None) -> Head:
+        """Return the key ``secret`` names and, on a shared store, the rules' version and time."""
 
     def add_account(self, account: Account) -> None:
         """Store a new account."""
@@ -146,7 +165,6 @@ class MemoryStore:
 
     def __init__(self) -> None:
         self.reset()
-        self._fresh = True
 
     def reset(self) -> None:
         """Forget everything."""
@@ -158,11 +176,20 @@ class MemoryStore:
         self._file_bytes = 0
         self._idempotency: OrderedDict[tuple[str, str], IdempotencyRecord] = OrderedDict()
         self._windows: dict[str, tuple[float, int]] = {}
+        self._initialized = False
 
-    def initialize(self) -> bool:
-        """Return True the first time: a memory store always starts empty."""
-        fresh, self._fresh = self._fresh, False
-        return fresh
+    def initialize(self, account: Account, key: ApiKey) -> bool:
+        """Store the default account and key, once after each reset."""
+        if self._initialized:
+            return False
+        self._initialized = True
+        self._accounts.setdefault(account.id, account)
+        self._keys[key.secret] = key
+        return True
+
+    def head(self, secret: str | None) -> Head:
+        """Return the key ``secret`` names (the rules and the clock are the mock's own)."""
+        return NO_HEAD if secret is None else Head(self._keys.get(secret))
 
     def add_account(self, account: Account) -> None:
         """Store a new account."""

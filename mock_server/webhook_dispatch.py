@@ -24,7 +24,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from rivya_contract.mock_server.clock import Clock, SystemClock, VirtualClock, iso
+from rivya_contract.mock_server.clock import Clock, VirtualClock, iso
 from rivya_contract.mock_server.config import MockConfig
 from rivya_contract.mock_server.records import Task
 from rivya_contract.mock_server.signing import (
@@ -103,8 +103,7 @@ class Dispatcher:
         """Held while a pump writes what an attempt or an announcement found, and by reset."""
         self._generation = 0
         """Bumped by ``reset``: a pump that began before it writes nothing after it."""
-        if isinstance(clock, VirtualClock | SystemClock):
-            clock.on_advance = self._advanced
+        clock.on_advance = self._advanced
 
     # -- what schedules work ------------------------------------------------------
 

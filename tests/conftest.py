@@ -53,9 +53,14 @@ BOTH_STORES = frozenset(
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Run the tests of ``BOTH_STORES`` modules against each store (``seeded_ids``: memory)."""
+    """Run the tests of ``BOTH_STORES`` modules against each store.
+
+    Memory only: ``seeded_ids`` tests, and tests of a ``server`` subprocess the module
+    serves once (its store is its own flags'; ``test_redis_scale`` serves Redis ones).
+    """
     if metafunc.module.__name__ in BOTH_STORES:
         seeded = metafunc.definition.get_closest_marker("seeded_ids") is not None
+        seeded = seeded or "server" in metafunc.fixturenames
         metafunc.parametrize("store", STORES[:1] if seeded else STORES, indirect=True)
 
 

@@ -39,7 +39,7 @@ def test_a_failing_check_before_the_body_answers_internal_error(
     def broken(*args: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(mock.backend.store, "key", broken)
+    monkeypatch.setattr(mock.backend.store, "head", broken)
     reply = mock.api.handle(
         "GET", "/api/v1/credits", headers={"Authorization": f"Bearer {mock.config.api_key}"}
     )

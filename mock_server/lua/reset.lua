@@ -1,6 +1,6 @@
--- ARGV: prefix. Deletes every key of the namespace but the clock, the rules' version and
--- the mark that the defaults were made (reset makes them again).
-local keep = {[P .. 'clock'] = true, [P .. 'r:v'] = true, [P .. 'init'] = true}
+-- ARGV: prefix. Deletes every key of the namespace but the clock and the rules' version.
+local keep = {[P .. 'clock:now'] = true, [P .. 'clock:offset'] = true,
+  [P .. 'r:v'] = true}
 local cursor = '0'
 repeat
   local found = redis.call('SCAN', cursor, 'MATCH', P .. '*', 'COUNT', 1000)
