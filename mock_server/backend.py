@@ -35,6 +35,7 @@ from rivya_contract.mock_server.records import (
     Task,
 )
 from rivya_contract.mock_server.references import check_references
+from rivya_contract.mock_server.rules import MemoryRules, Rules
 from rivya_contract.mock_server.run_cards import contract_for
 from rivya_contract.mock_server.store import Head, Store
 from rivya_contract.mock_server.uploads import check_upload, duration_token
@@ -100,6 +101,7 @@ class Backend:
         clock: Clock,
         planner: Planner | None = None,
         webhook_store: WebhookStore | None = None,
+        rules: Rules | None = None,
     ) -> None:
         self.config = config
         self.contract = contract_for(config)
@@ -107,6 +109,8 @@ class Backend:
         self.store = store
         self.clock = clock
         self.planner = planner
+        self.rules: Rules = rules or MemoryRules()
+        """The scripts and faults, kept as ``rules.py`` describes (shared with the controller)."""
         self.webhooks = Webhooks(
             config,
             webhook_store or MemoryWebhookStore(),
@@ -114,6 +118,7 @@ class Backend:
             self.task,
             self.new_id,
             lambda task, at, base_url: lifecycle.task_view(task, at, base_url),
+            self.rules,
         )
         """Webhook endpoints, events and deliveries (``webhook_backend.Webhooks``)."""
         self.limiter = RateLimiter(config.rate_limit, store)

@@ -25,6 +25,13 @@ class Clock(Protocol):
 
     on_advance: AdvanceHook | None
     """Called by ``advance`` with the time it moves to (see ``AdvanceHook``)."""
+    virtual: bool
+    """True for a time that moves only when advanced; the hook may then ``set`` it through
+    the moments on the way."""
+
+    def set(self, when: float) -> float:
+        """Move a virtual time forward to ``when``; return the new time."""
+        ...
 
     def now(self) -> float:
         """Return the current time."""
@@ -40,6 +47,8 @@ class SystemClock:
 
     ``advance`` adds an offset, so a mock on real time can still skip ahead.
     """
+
+    virtual = False
 
     def __init__(self) -> None:
         self._last = 0.0
@@ -67,9 +76,15 @@ class SystemClock:
             self.on_advance(self.now())
         return self.now()
 
+    def set(self, when: float) -> float:
+        """Wall time cannot be set; the time stays as it is."""
+        return self.now()
+
 
 class VirtualClock:
     """A clock that stands still until advanced; thread-safe."""
+
+    virtual = True
 
     def __init__(self, start: float | None = None) -> None:
         self._now = time.time() if start is None else start

@@ -21,7 +21,7 @@ from rivya_contract.mock_server.exchange import ApiError, Call, Reply
 from rivya_contract.mock_server.faults import Fault, error_reply
 from rivya_contract.mock_server.journal import Journal
 from rivya_contract.mock_server.lifecycle import Plan
-from rivya_contract.mock_server.rules import MemoryRules, Rules, StoredRule
+from rivya_contract.mock_server.rules import Rules, StoredRule
 from rivya_contract.mock_server.scripts import Script
 from rivya_contract.mock_server.specs import (
     Effects,
@@ -58,7 +58,7 @@ class Controller:
     ValueError) naming the field that breaks a rule.
     """
 
-    def __init__(self, backend: Backend, rules: Rules | None = None) -> None:
+    def __init__(self, backend: Backend) -> None:
         config = backend.config
         self.backend = backend
         self.clock = backend.clock
@@ -72,7 +72,7 @@ class Controller:
         self.header_enabled = config.control
         """Whether the X-Rivya-Mock header is obeyed (off with ``control=False``)."""
         self._admin = config.admin_token
-        self.rules: Rules = rules or MemoryRules()
+        self.rules: Rules = backend.rules
         """Where the scripts and faults are kept (shared by the processes of a shared store)."""
         self._version: int | None = None
         self._scripts: list[tuple[StoredRule, Script]] = []

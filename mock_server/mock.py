@@ -47,9 +47,15 @@ class Mock:
         webhook_store: WebhookStore | None = None,
     ) -> None:
         self.config = config or MockConfig()
-        store, rules, self.clock = _state(self.config, store)
-        self.backend = Backend(self.config, store, self.clock, webhook_store=webhook_store)
-        self.control = Controller(self.backend, rules)
+        store, rules, self.clock, shared_hooks = _state(self.config, store)
+        self.backend = Backend(
+            self.config,
+            store,
+            self.clock,
+            webhook_store=webhook_store or shared_hooks,
+            rules=rules,
+        )
+        self.control = Controller(self.backend)
         self.metrics = Metrics(self.control)
         """Prometheus metrics, served at ``/__mock__/metrics``."""
         self.control.metrics = self.metrics
@@ -87,13 +93,19 @@ class Mock:
         return build_app(self)
 
 
-def _state(config: MockConfig, store: Store | None) -> tuple[Store, Rules, Clock]:
-    """Return the store, the rules and the clock ``config.store`` names."""
+State = tuple[Store, Rules, Clock, WebhookStore | None]
+"""A mock's store, rules, clock and, for a shared store, its webhook store."""
+
+
+def _state(config: MockConfig, store: Store | None) -> State:
+    """Return the store, rules, clock and webhook store ``config.store`` names."""
     if store is not None or config.store == "memory":
         clock: Clock = VirtualClock() if config.virtual_clock else SystemClock()
-        return store or MemoryStore(), MemoryRules(), clock
+        return store or MemoryStore(), MemoryRules(), clock, None
     from rivya_contract.mock_server.redis_shared import RedisRules, SharedClock
     from rivya_contract.mock_server.redis_store import RedisStore, connect
+    from rivya_contract.mock_server.redis_webhooks import RedisWebhookStore
 
     shared = RedisStore(connect(config.store), config.namespace)
-    return shared, RedisRules(shared), SharedClock(shared, virtual=config.virtual_clock)
+    clock = SharedClock(shared, virtual=config.virtual_clock)
+    return shared, RedisRules(shared), clock, RedisWebhookStore(shared)

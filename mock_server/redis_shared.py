@@ -14,12 +14,12 @@ import threading
 import time
 from typing import Any
 
-import redis
-
 from rivya_contract.mock_server.clock import LATEST, PINNED, AdvanceHook
 from rivya_contract.mock_server.redis_store import RedisStore, num
 from rivya_contract.mock_server.rules import Kind, StoredRule
 
+KINDS: dict[str, Kind] = {"script": "script", "fault": "fault", "whfault": "whfault"}
+"""Each kind of rule by the start of its ids."""
 _TOO_LATE = "the clock cannot move past 9999-12-31T23:59:59Z"
 
 
@@ -79,10 +79,8 @@ class RedisRules:
 
     def remove(self, rule_id: str) -> bool:
         """Remove the rule with this id; return whether there was one."""
-        kind = rule_id.partition("_")[0]
-        if kind not in ("script", "fault"):
-            return False
-        return bool(self._run("remove_rules", kind, rule_id))
+        kind = KINDS.get(rule_id.partition("_")[0])
+        return kind is not None and bool(self._run("remove_rules", kind, rule_id))
 
     def clear(self, kind: Kind) -> int:
         """Remove every rule of a kind; return how many there were."""
@@ -97,7 +95,9 @@ class SharedClock:
 
     Virtual: the time stands still until advanced, by any process. Real: the wall
     clock plus an offset every process shares (held monotonic per process).
-    ``advance`` calls ``on_advance`` after the move, as ``SystemClock`` does.
+    ``advance`` claims its span first (so advances from several processes add up), calls
+    ``on_advance`` with the target (which may ``set`` the time through the moments on the
+    way, as on a ``VirtualClock``), then moves the time to the target.
     """
 
     def __init__(self, store: RedisStore, *, virtual: bool) -> None:
@@ -133,20 +133,26 @@ class SharedClock:
             raise ValueError("the clock only moves forward")
         if self.now() + seconds > LATEST:
             raise ValueError(_TOO_LATE)
-        if self.virtual:
-            now = float(self._store.run("clock", "advance", num(seconds)))
-        else:
+        if not self.virtual:
             offset: Any = self._store.client.incrbyfloat(self._keys[1], seconds)
             now = self.reading(None, str(offset).encode())
-        if self.on_advance is not None:
-            self.on_advance(now)
+            if self.on_advance is not None:
+                self.on_advance(now)
+            return now
+        _, reserved = self._store.run("clock", "reserve", num(seconds))
+        target = float(reserved)
+        try:
+            if self.on_advance is not None:
+                self.on_advance(target)  # it may walk the time through the moments on the way
+        finally:
+            now = float(self._store.run("clock", "raise", reserved))
         return now
 
     def set(self, when: float) -> float:
-        """Move the shared virtual time forward to ``when``; return the new time."""
+        """Move the shared virtual time forward to ``when`` (a time past it stays); return it.
+
+        Another process may have moved it further meanwhile, so a ``when`` behind is no error.
+        """
         if when > LATEST:
             raise ValueError(_TOO_LATE)
-        try:
-            return float(self._store.run("clock", "set", num(when)))
-        except redis.ResponseError as error:
-            raise ValueError("the clock only moves forward") from error
+        return float(self._store.run("clock", "raise", num(when)))

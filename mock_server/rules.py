@@ -15,7 +15,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-Kind = Literal["script", "fault"]
+Kind = Literal["script", "fault", "whfault"]
+"""Scripts, faults and delivery faults (``webhook_faults.py``)."""
 
 
 @dataclass
@@ -70,7 +71,7 @@ class MemoryRules:
     def reset(self) -> None:
         """Remove every rule and start the ids again."""
         with self._lock:
-            self._rules: dict[Kind, list[StoredRule]] = {"script": [], "fault": []}
+            self._rules: dict[Kind, list[StoredRule]] = {"script": [], "fault": [], "whfault": []}
             self._ids = itertools.count(1)
             self._version += 1
 

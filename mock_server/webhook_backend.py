@@ -17,6 +17,7 @@ from rivya_contract.mock_server.clock import Clock
 from rivya_contract.mock_server.config import MockConfig
 from rivya_contract.mock_server.exchange import ApiError
 from rivya_contract.mock_server.records import Task
+from rivya_contract.mock_server.rules import Rules
 from rivya_contract.mock_server.signing import new_signing_secret
 from rivya_contract.mock_server.webhook_dispatch import Dispatcher, Render, event_body
 from rivya_contract.mock_server.webhook_records import (
@@ -46,12 +47,13 @@ class Webhooks:
         task: Callable[[str], Task | None],
         new_id: Callable[[str], str],
         render: Render,
+        rules: Rules,
     ) -> None:
         self.config = config
         self.store = store
         self.clock = clock
         self._new_id = new_id
-        self.dispatcher = Dispatcher(config, store, clock, task, new_id, render)
+        self.dispatcher = Dispatcher(config, store, clock, task, new_id, render, rules)
         """The delivery engine: ``flush()``, ``signer``, ``sender``, ``faults``."""
 
     def reset(self) -> None:

@@ -24,9 +24,10 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from rivya_contract.mock_server.clock import Clock, VirtualClock, iso
+from rivya_contract.mock_server.clock import Clock, iso
 from rivya_contract.mock_server.config import MockConfig
 from rivya_contract.mock_server.records import Task
+from rivya_contract.mock_server.rules import Rules
 from rivya_contract.mock_server.signing import (
     Signer,
     StandardWebhooksSigner,
@@ -80,6 +81,7 @@ class Dispatcher:
         task: Callable[[str], Task | None],
         new_id: Callable[[str], str],
         render: Render,
+        rules: Rules,
     ) -> None:
         self.config = config
         self.store = store
@@ -88,7 +90,7 @@ class Dispatcher:
         """Signs every attempt; replace it to sign another way."""
         self.sender = Sender(config.webhook_timeout)
         """Sends every attempt; ``sender.route(prefix, app)`` delivers in process."""
-        self.faults = DeliveryFaults()
+        self.faults = DeliveryFaults(rules)
         self._task = task
         self._new_id = new_id
         self._render = render
@@ -112,7 +114,7 @@ class Dispatcher:
         if task.finishes and self.store.endpoints(task.account_id):
             self.store.watch(task.id, task.account_id, task.finishes_at)
             # On a virtual clock a later finish is pumped by the advance that reaches it.
-            if not isinstance(self.clock, VirtualClock) or task.finishes_at <= self.clock.now():
+            if not self.clock.virtual or task.finishes_at <= self.clock.now():
                 self.kick()
 
     def deliver(self, event: Event, endpoints: list[Endpoint], at: float) -> list[Delivery]:
@@ -168,7 +170,7 @@ class Dispatcher:
         """Clock hook: pump at every moment something falls due up to ``target``."""
         clock = self.clock
         with self._pump_lock:
-            if isinstance(clock, VirtualClock):
+            if clock.virtual:
                 while (due := self.store.next_due()) is not None and due <= target:
                     if due > clock.now():
                         clock.set(due)
@@ -184,7 +186,7 @@ class Dispatcher:
                 self.pump(self.clock.now())
                 due = self.store.next_due()
             # On a virtual clock only an advance (which pumps itself) makes later work due.
-            idle = due is None or (isinstance(self.clock, VirtualClock) and due > self.clock.now())
+            idle = due is None or (self.clock.virtual and due > self.clock.now())
             with self._worker_lock:
                 if self._stopped or (idle and not self._wake.is_set()):
                     self._worker = None

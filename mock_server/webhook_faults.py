@@ -10,13 +10,12 @@ with the same validator as faults and scripts (``specs.check``). A fault applies
 
 from __future__ import annotations
 
-import itertools
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from rivya_contract.mock_server.counted import Counted
+from rivya_contract.mock_server.rules import Kind, Rules, StoredRule
 from rivya_contract.mock_server.specs import check
 
 Signing = Literal["bad", "stale", "future"]
@@ -60,23 +59,28 @@ def delivery_fault_spec(fields: Mapping[str, Any]) -> DeliveryFaultSpec:
     )
 
 
+KIND: Kind = "whfault"
+"""The kind of rule a delivery fault is kept as."""
+
+
 @dataclass(eq=False)
 class DeliveryFault(Counted):
     """A delivery fault, counted down as it hits attempts."""
 
     id: str
     spec: DeliveryFaultSpec
-    used: int = 0
+    rule: StoredRule | None = None
+    """Where its uses are counted."""
+
+    @property
+    def used(self) -> int:
+        """How many attempts it has hit, wherever they were counted."""
+        return 0 if self.rule is None else self.rule.used
 
     @property
     def times(self) -> int | None:
         """How many attempts it hits; None for every match until removed."""
         return self.spec.times
-
-    def use(self) -> bool:
-        """Count one more match; return whether that used it up."""
-        self.used += 1
-        return self.remaining == 0
 
     def matches(
         self, endpoint_id: str, event_type: str, event_id: str, task_id: str | None
@@ -112,51 +116,48 @@ class DeliveryFault(Counted):
 
 
 class DeliveryFaults:
-    """The delivery faults still waiting, tried in the order they were added."""
+    """The delivery faults still waiting, tried in the order they were added.
 
-    def __init__(self) -> None:
-        self._faults: list[DeliveryFault] = []
-        self._lock = threading.Lock()
-        self._ids = itertools.count(1)
+    They are kept in the mock's ``Rules`` (kind ``whfault``), so processes sharing a
+    store share them and count each use once.
+    """
+
+    def __init__(self, rules: Rules) -> None:
+        self._rules = rules
+        self._version: int | None = None
+        self._typed: list[DeliveryFault] = []
 
     def add(self, fields: Mapping[str, Any]) -> DeliveryFault:
         """Add the fault ``fields`` describe; raise ``SpecError`` naming a bad field."""
-        created = DeliveryFault(f"whfault_{next(self._ids)}", delivery_fault_spec(fields))
-        with self._lock:
-            self._faults.append(created)
-        return created
+        spec = delivery_fault_spec(fields)
+        rule = self._rules.add(KIND, dict(fields))
+        return DeliveryFault(rule.id, spec, rule)
 
     def all(self) -> list[DeliveryFault]:
         """Return the faults still waiting."""
-        with self._lock:
-            return list(self._faults)
+        return [
+            DeliveryFault(rule.id, delivery_fault_spec(rule.fields), rule)
+            for rule in self._rules.load(KIND)
+        ]
 
     def clear(self) -> int:
         """Remove every fault; return how many there were."""
-        with self._lock:
-            count = len(self._faults)
-            self._faults.clear()
-        return count
+        return self._rules.clear(KIND)
 
     def remove(self, fault_id: str) -> bool:
         """Remove one fault; return whether there was one."""
-        with self._lock:
-            for fault in self._faults:
-                if fault.id == fault_id:
-                    self._faults.remove(fault)
-                    return True
-        return False
+        return fault_id.startswith(KIND + "_") and self._rules.remove(fault_id)
 
     def take(
         self, endpoint_id: str, event_type: str, event_id: str, task_id: str | None
     ) -> DeliveryFaultSpec | None:
         """Return the first fault matching an attempt, counting it; None when none does."""
-        if not self._faults:
-            return None
-        with self._lock:
-            for fault in self._faults:
-                if fault.matches(endpoint_id, event_type, event_id, task_id):
-                    if fault.use():
-                        self._faults.remove(fault)
-                    return fault.spec
+        version = self._rules.version()
+        if version != self._version:
+            self._typed, self._version = self.all(), version
+        for fault in self._typed:
+            rule = fault.rule
+            matches = fault.matches(endpoint_id, event_type, event_id, task_id)
+            if matches and rule is not None and self._rules.use(KIND, rule, fault.times):
+                return fault.spec
         return None

@@ -81,6 +81,21 @@ class WebhookStore(Protocol):
         """Return at most ``limit`` attempts across every endpoint, newest first."""
 
 
+def count_outcome(
+    endpoint: Endpoint, *, succeeded: bool, gone: bool, now: float, disable_after: int
+) -> None:
+    """Count one attempt's outcome on ``endpoint`` in place (see ``count_result``)."""
+    if succeeded:
+        endpoint.failure_count = 0
+        endpoint.last_success_at = now
+        return
+    endpoint.failure_count += 1
+    endpoint.last_failure_at = now
+    if endpoint.status == "active" and (gone or endpoint.failure_count >= disable_after):
+        endpoint.status = "disabled"
+        endpoint.disabled_at = endpoint.updated_at = now
+
+
 class MemoryWebhookStore:
     """The in-process ``WebhookStore``: dictionaries and two heaps, under one lock."""
 
@@ -139,17 +154,10 @@ class MemoryWebhookStore:
         """Count one attempt's outcome on the endpoint; disable it on ``gone`` or past the limit."""
         with self._lock:
             endpoint = self._endpoints.get(endpoint_id)
-            if endpoint is None:
-                return None
-            if succeeded:
-                endpoint.failure_count = 0
-                endpoint.last_success_at = now
-                return endpoint
-            endpoint.failure_count += 1
-            endpoint.last_failure_at = now
-            if endpoint.status == "active" and (gone or endpoint.failure_count >= disable_after):
-                endpoint.status = "disabled"
-                endpoint.disabled_at = endpoint.updated_at = now
+            if endpoint is not None:
+                count_outcome(
+                    endpoint, succeeded=succeeded, gone=gone, now=now, disable_after=disable_after
+                )
             return endpoint
 
     def watch(self, task_id: str, account_id: str, finishes_at: float) -> None:

@@ -17,11 +17,9 @@ from redis_support import RedisServer, namespace
 from support import TRANSPORTS, client_for
 
 from rivya_contract.mock_server import mock as mock_module
-from rivya_contract.mock_server.clock import Clock
 from rivya_contract.mock_server.config import MockConfig
 from rivya_contract.mock_server.mock import Mock
 from rivya_contract.mock_server.redis_store import RedisStore
-from rivya_contract.mock_server.rules import Rules
 from rivya_contract.mock_server.store import Store
 
 
@@ -47,6 +45,9 @@ BOTH_STORES = frozenset(
         "test_control_scripts",
         "test_control_api",
         "test_control_clock",
+        "test_webhook_delivery",
+        "test_webhook_endpoints",
+        "test_webhook_control",
     }
 )
 """The modules whose tests run once per store: every mock they make keeps its state there."""
@@ -86,7 +87,7 @@ def store(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> It
     made: list[RedisStore] = []
     chosen = mock_module._state
 
-    def on_redis(config: MockConfig, given: Store | None) -> tuple[Store, Rules, Clock]:
+    def on_redis(config: MockConfig, given: Store | None) -> mock_module.State:
         if given is None and config.store == "memory":
             config = config.replace(store=server.url, namespace=namespace())
         found = chosen(config, given)

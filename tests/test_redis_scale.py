@@ -21,7 +21,10 @@ from redis_support import RedisServer, namespace
 from support import served
 
 from rivya_contract.mock_server.config import DEFAULT_API_KEY
+from rivya_contract.mock_server.redis_shared import SharedClock
 from rivya_contract.mock_server.redis_store import RedisStore, connect
+from rivya_contract.mock_server.serving import AppThread
+from rivya_contract.plugin.webhook_receiver import WebhookReceiver
 
 AUTH = {"Authorization": f"Bearer {DEFAULT_API_KEY}"}
 CHEAP = {"model": "nano-banana", "prompt": "a fox"}
@@ -148,3 +151,29 @@ def test_a_task_made_by_one_process_is_polled_and_advanced_through_another(
     done = cluster.client.get(cluster.url(f"/api/v1/generations/{task_id}", 1), headers=AUTH)
     assert done.json()["status"] == "succeeded"
     ledger_exact(cluster.store)
+
+
+@pytest.mark.parametrize("cluster", ["servers"], indirect=True)
+def test_each_finished_task_is_announced_once_whichever_process_moves_the_clock(
+    cluster: Cluster,
+) -> None:
+    cluster.reset(1000)
+    # Two advances at once each walk the shared time, so a delivery's timestamp can trail
+    # the time the other one reached: this receiver checks signatures, not their age.
+    receiver = WebhookReceiver(clock=SharedClock(cluster.store, virtual=True).now, tolerance=10**6)
+    with AppThread(receiver.app) as app:
+        receiver.base_url = app.base_url
+        hook = {"url": receiver.url}
+        made = cluster.client.post(cluster.url("/api/v1/webhooks", 0), json=hook, headers=AUTH)
+        receiver.trust(made.json()["signing_secret"])
+        tasks = {cluster.create(CHEAP).json()["id"] for _ in range(20)}  # on both processes
+        advance = {"advance": 1800}
+        moved = spread(
+            2, lambda n: cluster.client.post(cluster.url("/__mock__/clock", n), json=advance)
+        )
+        assert [answer.status_code for answer in moved] == [200, 200]
+        got = list(receiver.deliveries)  # each advance answers once it delivered what fell due
+    assert sorted(delivery.event["data"]["id"] for delivery in got) == sorted(tasks)
+    assert all(delivery.verified for delivery in got)
+    attempts = cluster.client.get(cluster.url("/__mock__/webhook-deliveries", 1)).json()["data"]
+    assert len(attempts) == 20

@@ -1,5 +1,5 @@
 -- ARGV: prefix. Deletes every key of the namespace but the clock and the rules' version.
-local keep = {[P .. 'clock:now'] = true, [P .. 'clock:offset'] = true,
+local keep = {[P .. 'clock:now'] = true, [P .. 'clock:offset'] = true, [P .. 'clock:pending'] = true,
   [P .. 'r:v'] = true}
 local cursor = '0'
 repeat
