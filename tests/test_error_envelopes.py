@@ -66,6 +66,9 @@ def test_the_mocks_own_codes_answer_the_envelope(client: httpx.Client) -> None:
             "mock_request_invalid",
         ),
     }
+    away = Mock(MockConfig(store="redis://127.0.0.1:9/0"))  # nothing listens on port 9
+    with in_process(away) as stranded:
+        seen.add(_envelope(stranded.get(f"{API}/models"), "mock_store_unavailable"))
     assert seen == set(surface().mock_codes) - {"internal_error"}
 
 
