@@ -11,6 +11,7 @@ import dataclasses
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from rivya_contract.mock_server.ids import new_secret
 from rivya_contract.mock_server.records import ALL_SCOPES, Account, ApiKey
 from rivya_contract.mock_server.specs import SpecError, check, given
 
@@ -82,7 +83,7 @@ class Accounts:
         )
         self.get(account_id)
         if key is None:
-            key = self._backend.new_id(KEY_PREFIX.rstrip("_"))
+            key = new_secret(KEY_PREFIX)
         if expired:
             expires_in = 0.0
         expires_at = None if expires_in is None else self._backend.clock.now() + expires_in

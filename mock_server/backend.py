@@ -24,6 +24,7 @@ from rivya_contract.mock_server import auth, lifecycle, results
 from rivya_contract.mock_server.clock import Clock
 from rivya_contract.mock_server.config import MockConfig
 from rivya_contract.mock_server.exchange import ApiError
+from rivya_contract.mock_server.ids import IdSource, new_token
 from rivya_contract.mock_server.multipart import Upload
 from rivya_contract.mock_server.ratelimit import RateLimiter
 from rivya_contract.mock_server.records import (
@@ -115,8 +116,9 @@ class Backend:
         )
         """Webhook endpoints, events and deliveries (``webhook_backend.Webhooks``)."""
         self.limiter = RateLimiter(config.rate_limit)
-        self._rng = random.Random(config.seed)
+        self._rng = random.Random(config.seed or 0)
         self._rng_lock = threading.Lock()
+        self._ids = IdSource(config.seed)
         self._steps = 0
         self._documents: dict[tuple[str, str | None], bytes] = {}
         self._models: bytes | None = None
@@ -157,7 +159,8 @@ class Backend:
         self.webhooks.reset()
         self.limiter.reset()
         with self._rng_lock:
-            self._rng.seed(self.config.seed)
+            self._rng.seed(self.config.seed or 0)
+        self._ids.reset()
         self.add_account(DEMO_ACCOUNT, self.config.credits)
         self.store.add_key(ApiKey(self.config.api_key, DEMO_ACCOUNT))
 
@@ -168,10 +171,8 @@ class Backend:
         return account
 
     def new_id(self, prefix: str) -> str:
-        """Return a new id such as ``task_3f2a...``, reproducible for a given seed."""
-        with self._rng_lock:
-            bits = self._rng.getrandbits(96)
-        return f"{prefix}_{bits:024x}"
+        """Return a new id such as ``task_3f2a...``: random, reproducible with a config seed."""
+        return self._ids.new_id(prefix)
 
     def authenticate(self, authorization: str | None, scope: str | None) -> ApiKey:
         """Return the key an Authorization header names, checked for ``scope`` and rate limit.
@@ -263,6 +264,7 @@ class Backend:
             now,
             prompt_chars=len(prompt) if isinstance(prompt, str) else 0,
             charge=charge,
+            token=new_token(),
         )
         self.store.add_task(task)
         if webhook and self.webhooks.endpoints(account_id):

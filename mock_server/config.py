@@ -62,8 +62,10 @@ class MockConfig:
     """Interface ``rivya-mock serve`` binds."""
     port: int = 8000
     """Port ``rivya-mock serve`` binds (0 picks a free one)."""
-    seed: int = 0
-    """Seed for ids and simulated outcomes: the same seed and requests give the same run."""
+    seed: int | None = None
+    """Seed for simulated outcomes (0 when unset); when set, ids are reproducible from it too:
+    the same seed and requests give the same ids, which anyone can predict, so never set it
+    on a shared server. Unset, ids are random. Key secrets and media urls are always random."""
     api_key: str = DEFAULT_API_KEY
     """The demo account's API key (all scopes)."""
     credits: int = 1000
@@ -191,7 +193,8 @@ def _convert(name: str, value: Any) -> Any:
             raise ValueError("expected model cards as JSON objects (TOML tables); see models_dir")
         return tuple(dict(card) for card in value)
     default = _FIELDS[name].default
-    if name in ("queued_seconds", "processing_seconds", "admin_token", "models_dir") and value in (
+    nullable = ("queued_seconds", "processing_seconds", "admin_token", "models_dir", "seed")
+    if name in nullable and value in (
         None,
         "",
     ):
@@ -205,7 +208,7 @@ def _convert(name: str, value: Any) -> Any:
         return lowered in ("1", "true", "yes", "on")
     if name in ("queued_seconds", "processing_seconds") or isinstance(default, float):
         return float(value)
-    if isinstance(default, int):
+    if isinstance(default, int) or name == "seed":
         if isinstance(value, float) and not value.is_integer():
             raise ValueError(f"expected a whole number, got {value!r}")
         return int(value)
