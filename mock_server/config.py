@@ -119,6 +119,9 @@ class MockConfig:
     """When set, the control API requires ``Authorization: Bearer <admin_token>``."""
     journal_size: int = 1000
     """Most requests kept in the journal."""
+    journal_max_bytes: int = 33_554_432
+    """Most bytes the journal's entries hold on to (heads, bodies, answers); the oldest go
+    first (32 MiB)."""
     models_dir: str | None = None
     """A folder of model cards (``<id>.json``) that add to or replace the packaged catalog."""
     model_cards: tuple[Mapping[str, Any], ...] = ()
@@ -247,6 +250,8 @@ def _check(config: MockConfig) -> MockConfig:
         problems.append("body_timeout must be positive")
     if min(config.max_body_bytes, config.max_tasks, config.journal_size) < 1:
         problems.append("max_body_bytes, max_tasks and journal_size must be positive")
+    if config.journal_max_bytes < 1:
+        problems.append("journal_max_bytes must be positive")
     if not config.webhook_timeout > 0 or config.webhook_disable_after < 1:
         problems.append("webhook_timeout and webhook_disable_after must be positive")
     if config.webhook_rotation_overlap < 0 or min(config.webhook_retry_schedule, default=0) < 0:
