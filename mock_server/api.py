@@ -125,8 +125,7 @@ class Api:
             route, params, known = self.router.match(method, path)
             try:
                 if route is None:
-                    where = "no such endpoint" if not known else f"{method} is not served here"
-                    raise ApiError("not_found", f"{where}: {method} {path}")
+                    raise self.router.unrouted(method, path, known)
                 op = route.op
                 call.path_params = params
                 call.ok = route.status

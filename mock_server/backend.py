@@ -137,7 +137,7 @@ class Backend:
             if part == "api":
                 document = served_document(self.config, base_url, self.contract)
             else:
-                document = control_document(self.config, base_url)
+                document = control_document(self.config, base_url, self.contract)
             found = json.dumps(document, separators=(",", ":")).encode()
             if len(self._documents) < 64:  # a handful of host names; never unbounded
                 self._documents[(part, base_url)] = found
