@@ -11,8 +11,9 @@ import dataclasses
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from rivya_contract.mock_server.ids import new_secret
 from rivya_contract.mock_server.records import ALL_SCOPES, Account, ApiKey
-from rivya_contract.mock_server.specs import SpecError, check, given
+from rivya_contract.mock_server.specs import Conflict, check, given
 
 if TYPE_CHECKING:
     from rivya_contract.mock_server.backend import Backend
@@ -35,7 +36,7 @@ class Accounts:
         if account_id is None:
             account_id = self._backend.new_id("acct")
         if self._backend.store.account(account_id) is not None:
-            raise SpecError(f"id: account {account_id} exists")
+            raise Conflict(f"id: account {account_id} exists")
         return self._backend.add_account(account_id, credits)
 
     def get(self, account_id: str) -> Account:
@@ -82,7 +83,7 @@ class Accounts:
         )
         self.get(account_id)
         if key is None:
-            key = self._backend.new_id(KEY_PREFIX.rstrip("_"))
+            key = new_secret(KEY_PREFIX)
         if expired:
             expires_in = 0.0
         expires_at = None if expires_in is None else self._backend.clock.now() + expires_in

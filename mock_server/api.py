@@ -136,8 +136,7 @@ class Api:
                 call.head = head = self.backend.head(headers.get("authorization"))
                 call.pinned = clock.pin(head.now)
                 if route is None:
-                    where = "no such endpoint" if not known else f"{method} is not served here"
-                    raise ApiError("not_found", f"{where}: {method} {path}")
+                    raise self.router.unrouted(method, path, known)
                 op = route.op
                 call.path_params = params
                 call.ok = route.status

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
@@ -62,24 +61,25 @@ def _base_url(request: Request) -> str:
     return f"{url.scheme}://{url.netloc}"
 
 
-_PLAIN_PATH = re.compile(r"/(?!/)[!-\"$->@-\[\]-~]*")
-"""A path Starlette's URL gives back unchanged: printable ASCII without ``?``, ``#``, ``\\``."""
-_PLAIN_QUERY = re.compile(rb"[!-\"$-~]*")
 _BASE_URLS: dict[tuple[object, ...], str] = {}
 _BASE_URLS_KEPT = 256
 
 
 def _target(request: Request) -> tuple[str, str, str]:
-    """Return the request's path, query and base URL as ``request.url`` gives them.
+    """Return the request's path, query and base URL.
 
-    Plain paths and queries are taken from the scope as they are; the base URL
-    depends only on the scheme, the server and the Host header, so it is
-    remembered per combination. Anything else goes through ``request.url``.
+    The path and query are the scope's, as the client sent them (the path
+    percent-decoded once): never rebuilt through a URL parser, which would drop
+    an encoded TAB, CR or LF and so route ``/api/v1/cre%09dits`` to credits. The
+    base URL depends only on the scheme, the server and the Host header, so it
+    is remembered per combination.
     """
     scope = request.scope
+    path: str = scope["path"]
+    query = scope.get("query_string", b"").decode("utf-8", "replace")
     server = scope.get("server")
     if server is None:  # then the URL has no host and the base URL depends on the path
-        return request.url.path, request.url.query, _base_url(request)
+        return path, query, _base_url(request)
     host = next((value for name, value in scope["headers"] if name == b"host"), None)
     key = (scope.get("scheme"), tuple(server), host)
     base_url = _BASE_URLS.get(key)
@@ -87,11 +87,7 @@ def _target(request: Request) -> tuple[str, str, str]:
         if len(_BASE_URLS) >= _BASE_URLS_KEPT:
             _BASE_URLS.clear()
         base_url = _BASE_URLS[key] = _base_url(request)
-    path: str = scope["path"]
-    query: bytes = scope.get("query_string", b"")
-    if _PLAIN_PATH.fullmatch(path) and _PLAIN_QUERY.fullmatch(query):
-        return path, query.decode("ascii"), base_url
-    return request.url.path, request.url.query, base_url
+    return path, query, base_url
 
 
 def _has_body(headers: dict[str, str]) -> bool:

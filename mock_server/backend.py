@@ -14,7 +14,6 @@ import hashlib
 import json
 import math
 import random
-import secrets
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from rivya_contract.mock_server import auth, lifecycle, results
 from rivya_contract.mock_server.clock import Clock
 from rivya_contract.mock_server.config import MockConfig
 from rivya_contract.mock_server.exchange import ApiError
+from rivya_contract.mock_server.ids import IdSource, new_token
 from rivya_contract.mock_server.multipart import Upload
 from rivya_contract.mock_server.ratelimit import RateLimiter
 from rivya_contract.mock_server.records import (
@@ -122,8 +122,9 @@ class Backend:
         )
         """Webhook endpoints, events and deliveries (``webhook_backend.Webhooks``)."""
         self.limiter = RateLimiter(config.rate_limit, store)
-        self._rng = random.Random(config.seed)
+        self._rng = random.Random(config.seed or 0)
         self._rng_lock = threading.Lock()
+        self._ids = IdSource(None if store.shared else config.seed)
         self._steps = 0
         self._documents: dict[tuple[str, str | None], bytes] = {}
         self._models: bytes | None = None
@@ -143,7 +144,7 @@ class Backend:
             if part == "api":
                 document = served_document(self.config, base_url, self.contract)
             else:
-                document = control_document(self.config, base_url)
+                document = control_document(self.config, base_url, self.contract)
             found = json.dumps(document, separators=(",", ":")).encode()
             if len(self._documents) < 64:  # a handful of host names; never unbounded
                 self._documents[(part, base_url)] = found
@@ -164,7 +165,8 @@ class Backend:
         self.store.reset()
         self.webhooks.reset()
         with self._rng_lock:
-            self._rng.seed(self.config.seed)
+            self._rng.seed(self.config.seed or 0)
+        self._ids.reset()
         self._initialized = False
         self._initialize()
 
@@ -184,16 +186,12 @@ class Backend:
         return account
 
     def new_id(self, prefix: str) -> str:
-        """Return a new id such as ``task_3f2a...``, reproducible for a given seed.
+        """Return a new id such as ``task_3f2a...``: random, reproducible with a config seed.
 
-        On a shared store the ids are random: processes with one seed would repeat each
-        other's.
+        On a shared store ids are always random: processes with one seed would repeat
+        each other's.
         """
-        if self.store.shared:
-            return f"{prefix}_{secrets.token_hex(12)}"
-        with self._rng_lock:
-            bits = self._rng.getrandbits(96)
-        return f"{prefix}_{bits:024x}"
+        return self._ids.new_id(prefix)
 
     def head(self, authorization: str | None) -> Head:
         """Read what a request needs before routing, in one store step (one round trip)."""
@@ -282,6 +280,7 @@ class Backend:
             now,
             prompt_chars=len(prompt) if isinstance(prompt, str) else 0,
             charge=charge,
+            token=new_token(),
         )
         claim = None
         if idempotency_key is not None:

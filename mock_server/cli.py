@@ -120,13 +120,17 @@ def _version() -> str:
 def serve(config: MockConfig) -> int:
     """Serve a mock built from ``config`` until Ctrl-C; return the exit status.
 
-    Ctrl-C prints one line and returns 0; a port in use returns 2 with a hint.
+    Ctrl-C prints one line and returns 0; a port in use returns 2 with a hint. On an
+    address beyond loopback without an admin token, one is generated and printed
+    (``exposure.guarded``).
     """
     from rivya_contract.mock_server import logs
+    from rivya_contract.mock_server.exposure import guarded
     from rivya_contract.mock_server.mock import Mock
     from rivya_contract.mock_server.serving import PortInUse, bind, serve_app
 
     logs.configure(config.log_level, config.log_format)
+    config, generated = guarded(config)
     try:
         sock = bind(config.host, config.port)
     except PortInUse as error:
@@ -134,7 +138,7 @@ def serve(config: MockConfig) -> int:
         print(f"rivya-mock: {error}; {hint}", file=sys.stderr)
         return 2
     try:
-        announce = functools.partial(_announce, config)
+        announce = functools.partial(_announce, config, generated)
         if config.workers > 1:
             from rivya_contract.mock_server.workers import serve_workers
 
@@ -147,7 +151,7 @@ def serve(config: MockConfig) -> int:
     return 0
 
 
-def _announce(config: MockConfig, base_url: str) -> None:
+def _announce(config: MockConfig, generated: str | None, base_url: str) -> None:
     clock = "virtual (advance it via the control API)" if config.virtual_clock else "real"
     lines = [
         f"rivya-mock {_version()} serving {base_url}/api/v1",
@@ -163,6 +167,12 @@ def _announce(config: MockConfig, base_url: str) -> None:
             f"  control   : {base_url}/__mock__/  (rivya-mock ctl --url {base_url})",
             f"  metrics   : {base_url}/__mock__/metrics",
         ]
+        if generated is not None:
+            lines += [
+                f"  admin     : {generated}  (generated: {config.host} is reachable beyond this"
+                " machine; set --admin-token to choose one)",
+                f"  open      : {base_url}/__mock__/#token={generated}",
+            ]
     else:
         lines.append("  dashboard : off (--no-control)")
     lines.append(

@@ -65,8 +65,10 @@ class MockConfig:
     """Interface ``rivya-mock serve`` binds."""
     port: int = 8000
     """Port ``rivya-mock serve`` binds (0 picks a free one)."""
-    seed: int = 0
-    """Seed for ids and simulated outcomes: the same seed and requests give the same run."""
+    seed: int | None = None
+    """Seed for simulated outcomes (0 when unset); when set, ids are reproducible from it too:
+    the same seed and requests give the same ids, which anyone can predict, so never set it
+    on a shared server. Unset, ids are random. Key secrets and media urls are always random."""
     api_key: str = DEFAULT_API_KEY
     """The demo account's API key (all scopes)."""
     credits: int = 1000
@@ -120,6 +122,9 @@ class MockConfig:
     """When set, the control API requires ``Authorization: Bearer <admin_token>``."""
     journal_size: int = 1000
     """Most requests kept in the journal."""
+    journal_max_bytes: int = 33_554_432
+    """Most bytes the journal's entries hold on to (heads, bodies, answers); the oldest go
+    first (32 MiB)."""
     models_dir: str | None = None
     """A folder of model cards (``<id>.json``) that add to or replace the packaged catalog."""
     model_cards: tuple[Mapping[str, Any], ...] = ()
@@ -202,7 +207,8 @@ def _convert(name: str, value: Any) -> Any:
             raise ValueError("expected model cards as JSON objects (TOML tables); see models_dir")
         return tuple(dict(card) for card in value)
     default = _FIELDS[name].default
-    if name in ("queued_seconds", "processing_seconds", "admin_token", "models_dir") and value in (
+    nullable = ("queued_seconds", "processing_seconds", "admin_token", "models_dir", "seed")
+    if name in nullable and value in (
         None,
         "",
     ):
@@ -216,7 +222,7 @@ def _convert(name: str, value: Any) -> Any:
         return lowered in ("1", "true", "yes", "on")
     if name in ("queued_seconds", "processing_seconds") or isinstance(default, float):
         return float(value)
-    if isinstance(default, int):
+    if isinstance(default, int) or name == "seed":
         if isinstance(value, float) and not value.is_integer():
             raise ValueError(f"expected a whole number, got {value!r}")
         return int(value)
@@ -255,6 +261,8 @@ def _check(config: MockConfig) -> MockConfig:
         problems.append("body_timeout must be positive")
     if min(config.max_body_bytes, config.max_tasks, config.journal_size) < 1:
         problems.append("max_body_bytes, max_tasks and journal_size must be positive")
+    if config.journal_max_bytes < 1:
+        problems.append("journal_max_bytes must be positive")
     if not config.webhook_timeout > 0 or config.webhook_disable_after < 1:
         problems.append("webhook_timeout and webhook_disable_after must be positive")
     if config.webhook_rotation_overlap < 0 or min(config.webhook_retry_schedule, default=0) < 0:

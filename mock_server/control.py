@@ -9,7 +9,6 @@ on the answer, the journal). With nothing registered, each is a length check.
 from __future__ import annotations
 
 import functools
-import hmac
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
@@ -19,6 +18,7 @@ from rivya_contract.mock_server.accounts import Accounts
 from rivya_contract.mock_server.directives import HEADER
 from rivya_contract.mock_server.exchange import ApiError, Call, Reply
 from rivya_contract.mock_server.faults import Fault, error_reply
+from rivya_contract.mock_server.ids import same_token
 from rivya_contract.mock_server.journal import Journal
 from rivya_contract.mock_server.lifecycle import Plan
 from rivya_contract.mock_server.rules import Rules, StoredRule
@@ -36,6 +36,9 @@ from rivya_contract.schemas import ModelCard, Operation
 if TYPE_CHECKING:
     from rivya_contract.mock_server.backend import Backend
     from rivya_contract.mock_server.metrics import Metrics
+
+TOKEN_HEADER = "x-rivya-mock-token"
+"""With an admin token set, an X-Rivya-Mock header is obeyed only beside this one holding it."""
 
 INVALID = "mock_request_invalid"
 """The code of a malformed control request or X-Rivya-Mock header (never an API code)."""
@@ -63,7 +66,12 @@ class Controller:
         self.backend = backend
         self.clock = backend.clock
         """The mock's clock: ``clock.advance(seconds)`` moves a virtual one."""
-        self.journal = Journal(config.journal_size, (config.admin_token or "",))
+        self.journal = Journal(
+            config.journal_size,
+            (config.admin_token or "",),
+            max_bytes=config.journal_max_bytes,
+            known_keys=self._known_keys,
+        )
         """The most recent requests (control API requests are not recorded)."""
         self.accounts = Accounts(backend)
         """Accounts and keys in any state, for tests."""
@@ -83,6 +91,10 @@ class Controller:
         self.fired: dict[str, int] = {}
         """Requests faults have hit, by the fault's code, its 5xx status, ``delay`` or ``drop``."""
         backend.planner = self.plan
+
+    def _known_keys(self) -> list[str]:
+        keys = self.backend.store.keys()
+        return [key.secret for key in keys]
 
     def reset(self) -> None:
         """Forget every account, key, task, file, script, fault and journal entry.
@@ -231,6 +243,9 @@ class Controller:
         if self.header_enabled:
             header = call.headers.get(HEADER)
             if header is not None:
+                refused = self._admit_directive(call)
+                if refused is not None:
+                    return refused
                 try:
                     found = directives.parse(
                         header, creates_task=op.id == "createGeneration", operation=op.id
@@ -256,8 +271,21 @@ class Controller:
         if given_token is None:
             message = "The control API needs Authorization: Bearer <admin token>."
             return Reply.error(ApiError("mock_unauthorized", message), call.request_id)
-        if not hmac.compare_digest(given_token.encode(), self._admin.encode()):
+        if not same_token(given_token, self._admin):
             message = "The admin token is not valid."
+            return Reply.error(ApiError("mock_unauthorized", message), call.request_id)
+        return None
+
+    def _admit_directive(self, call: Call) -> Reply | None:
+        """With an admin token, refuse an X-Rivya-Mock header not sent beside it."""
+        if self._admin is None:
+            return None
+        given_token = call.headers.get(TOKEN_HEADER)
+        if given_token is None or not same_token(given_token, self._admin):
+            message = (
+                "X-Rivya-Mock needs X-Rivya-Mock-Token: <admin token> on a mock with an admin "
+                "token (--admin-token)."
+            )
             return Reply.error(ApiError("mock_unauthorized", message), call.request_id)
         return None
 

@@ -21,8 +21,8 @@ from rivya_contract.mock_server.clock import LATEST, iso
 from rivya_contract.mock_server.control import INVALID
 from rivya_contract.mock_server.exchange import ApiError, Call, Reply
 from rivya_contract.mock_server.records import ALL_SCOPES, Account, ApiKey
-from rivya_contract.mock_server.specs import SpecError, check
-from rivya_contract.schemas import surface
+from rivya_contract.mock_server.specs import Conflict, SpecError, check
+from rivya_contract.schemas import contract, surface
 
 if TYPE_CHECKING:
     from rivya_contract.mock_server.control import Controller
@@ -43,10 +43,31 @@ def _body(call: Call, shape: str | None = None) -> dict[str, Any]:
     return data
 
 
+CONFLICT = "mock_conflict"
+"""The code of a well-formed control request the mock's state refuses (409)."""
+
+
+def query_int(name: str, text: str) -> int:
+    """Return a whole-number query parameter, checked against its ``$defs/query`` range."""
+    if not text.isascii() or not text.isdigit():
+        raise ApiError(INVALID, f"{name} must be a whole number")
+    value = int(text)
+    shape = contract().schemas["control"]["$defs"]["query"]["properties"][name]
+    if not shape["minimum"] <= value <= shape["maximum"]:
+        raise ApiError(INVALID, f"{name} must be {shape['minimum']} to {shape['maximum']}")
+    return value
+
+
 def _checked(action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Run a control call; its SpecError is mock_request_invalid, KeyError mock_not_found."""
+    """Run a control call, turning its errors into the control API's codes.
+
+    A ``Conflict`` is mock_conflict, another SpecError mock_request_invalid, a
+    KeyError mock_not_found.
+    """
     try:
         return action(*args, **kwargs)
+    except Conflict as error:
+        raise ApiError(CONFLICT, str(error)) from None
     except SpecError as error:
         raise ApiError(INVALID, str(error)) from None
     except KeyError as error:
@@ -144,14 +165,21 @@ def get_clock(call: Call, control: Controller) -> Reply:
 
 
 def _epoch(value: float | str) -> float:
+    """Return the epoch seconds of ``to``: a number, or an RFC 3339 date-time."""
     if isinstance(value, str):
+        text = value.upper()  # RFC 3339 allows t and z
+        if text[17:19] == "60":  # a leap second: the moment after 59
+            text = text[:17] + "59" + text[19:]
         try:
-            moment = datetime.fromisoformat(value)
+            moment = datetime.fromisoformat(text)
         except ValueError:
-            raise ApiError(INVALID, f"to: {value!r} is not ISO 8601") from None
+            raise ApiError(INVALID, f"to: {value!r} is not an RFC 3339 date-time") from None
         if moment.tzinfo is None:
             raise ApiError(INVALID, "to: give a time zone, e.g. Z")
-        return moment.timestamp()
+        try:
+            return moment.timestamp() + (1 if text != value.upper() else 0)
+        except (OverflowError, ValueError):
+            raise ApiError(CONFLICT, "to: the clock cannot move to that time") from None
     return float(value)
 
 
@@ -164,9 +192,9 @@ def advance_clock(call: Call, control: Controller) -> Reply:
     else:
         seconds = _epoch(body["to"]) - clock.now()
         if seconds < 0:
-            raise ApiError(INVALID, "to: the clock only moves forward")
+            raise ApiError(CONFLICT, "to: the clock only moves forward")
     if not math.isfinite(seconds) or clock.now() + seconds > LATEST:
-        raise ApiError(INVALID, "the clock cannot move past 9999-12-31T23:59:59Z")
+        raise ApiError(CONFLICT, "the clock cannot move past 9999-12-31T23:59:59Z")
     target = clock.now() + seconds
     shown = {"now": iso(target), "epoch": target, "virtual": control.backend.config.virtual_clock}
     reply = Reply.json(call.ok, shown)
@@ -227,9 +255,7 @@ def _journal_filters(query: str) -> dict[str, Any]:
     filters: dict[str, Any] = {name: found[-1] for name, found in values.items()}
     for name in ("status", "limit"):
         if name in filters:
-            if not filters[name].isascii() or not filters[name].isdigit():
-                raise ApiError(INVALID, f"{name} must be a whole number")
-            filters[name] = int(filters[name])
+            filters[name] = query_int(name, filters[name])
     return filters
 
 

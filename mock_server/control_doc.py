@@ -45,8 +45,13 @@ def _ref(name: str) -> dict[str, Any]:
     return {"$ref": "#/components/schemas/" + shape_component(name)}
 
 
-def _components() -> dict[str, Any]:
-    """Return every ``$defs`` entry of control.schema.json as a component, refs rewritten."""
+def _components(models: list[str] | None = None) -> dict[str, Any]:
+    """Return every ``$defs`` entry of control.schema.json as a component, refs rewritten.
+
+    The files allow any code-shaped string and any model id, and the checks name the
+    documented codes and the mock's models (``specs``); the document lists them (the
+    packaged models unless ``models`` are given), so a generated fault or script is valid.
+    """
     defs = contract().schemas["control"]["$defs"]
 
     def rewrite(node: Any) -> Any:
@@ -59,7 +64,14 @@ def _components() -> dict[str, Any]:
             return [rewrite(item) for item in node]
         return node
 
-    return {shape_component(name): rewrite(shape) for name, shape in defs.items()}
+    components = {shape_component(name): rewrite(shape) for name, shape in defs.items()}
+    fault = components[shape_component("fault")]
+    code = {**fault["properties"]["code"], "enum": sorted(contract().error_status)}
+    fault["properties"] = {**fault["properties"], "code": code}
+    script = components[shape_component("script")]
+    model = {**script["properties"]["model"], "enum": models or sorted(contract().cards)}
+    script["properties"] = {**script["properties"], "model": model}
+    return components
 
 
 def _error(codes: tuple[str, ...], error_ref: str) -> dict[str, Any]:
@@ -101,8 +113,14 @@ def control_paths(*, admin: bool, error_ref: str) -> dict[str, Any]:
             {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
             for name in op.path_params
         ]
+        query = contract().schemas["control"]["$defs"]["query"]["properties"]
         parameters += [
-            {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+            {
+                "name": name,
+                "in": "query",
+                "required": False,
+                "schema": query.get(name, {"type": "string"}),
+            }
             for name in op.query
         ]
         if parameters:
@@ -116,17 +134,20 @@ def control_paths(*, admin: bool, error_ref: str) -> dict[str, Any]:
     return paths
 
 
-def control_openapi(*, admin: bool, mock_url: str | None = None) -> dict[str, Any]:
+def control_openapi(
+    *, admin: bool, mock_url: str | None = None, models: list[str] | None = None
+) -> dict[str, Any]:
     """Return the control API's OpenAPI 3.1 document.
 
     ``admin`` says whether an admin token guards it; ``mock_url``, the mock's own
-    URL, is its server (a local default when not given).
+    URL, is its server (a local default when not given); ``models``, the mock's
+    model ids, are what a script may name (the packaged catalog when not given).
     """
     c = contract()
     error = component_name("error", c)
     components: dict[str, Any] = {
         error: embed(published("error", c), {"error": error}),
-        **_components(),
+        **_components(models),
     }
     document: dict[str, Any] = {
         "openapi": "3.1.0",

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rivya_contract.mock_server.clock import iso
-from rivya_contract.mock_server.exchange import Call, Reply
+from rivya_contract.mock_server.exchange import ApiError, Call, Reply
+from rivya_contract.mock_server.ids import same_token
 from rivya_contract.mock_server.records import StoredFile
-from rivya_contract.mock_server.references import FILE_PATH_PREFIX
+from rivya_contract.mock_server.references import file_path
 
 if TYPE_CHECKING:
     from rivya_contract.mock_server.backend import Backend
@@ -17,7 +18,7 @@ def file_view(stored: StoredFile, base_url: str) -> dict[str, Any]:
     """Return the public file object (PublicApiFile)."""
     return {
         "id": stored.id,
-        "url": base_url + FILE_PATH_PREFIX + stored.id,
+        "url": base_url + file_path(stored),
         "kind": stored.kind,
         "name": stored.name,
         "mime_type": stored.mime_type,
@@ -41,6 +42,8 @@ def metadata(call: Call, backend: Backend) -> Reply:
 
 
 def content(call: Call, backend: Backend) -> Reply:
-    """Serve an uploaded file's bytes at its url."""
+    """Serve an uploaded file's bytes at its url: its id and its unguessable token."""
     stored = backend.file(None, call.path_params["fileId"])
+    if not same_token(call.path_params["token"], stored.token):
+        raise ApiError("not_found", "No such file.")
     return Reply(call.ok, stored.data, content_type=stored.mime_type)

@@ -1,43 +1,32 @@
 """The request journal: a bounded record of what clients sent and what they got back.
 
-Recording keeps references only (no copying, no parsing); headers are
-redacted and JSON bodies parsed when an entry is read.
+Recording keeps references only (no copying, no parsing); keys and the admin
+token are redacted (``redaction.py``) and JSON bodies parsed when an entry is read.
+The journal is bounded by entries and by bytes.
 """
 
 from __future__ import annotations
 
 import json
-import re
+import threading
 from collections import deque
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, overload
 
 from rivya_contract.mock_server.clock import iso
 from rivya_contract.mock_server.exchange import Call, Reply
 from rivya_contract.mock_server.paths import PathPattern
+from rivya_contract.mock_server.redaction import REDACTED, Redactor, redact, redact_text
 
-SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
-"""Headers whose values the journal never shows."""
+__all__ = ["REDACTED", "Journal", "JournalEntry", "redact", "redact_text"]
 
-REDACTED = "[redacted]"
+DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+"""Most bytes the journal's entries hold on to by default (``journal_max_bytes``)."""
 
 MAX_BODY_BYTES = 65_536
 """Most bytes of a request body an entry keeps; the journal's memory stays bounded."""
 
 _UNPARSED: Any = object()
-
-KEY_PATTERN = re.compile(r"rvya_sk_[!-~]+?(?=[\s\"',;&]|$)")
-"""An API key written out in a body; the journal shows it as ``rvya_sk_[redacted]``."""
-
-
-def redact_text(text: str, secrets: Sequence[str] = ()) -> str:
-    """Return a body fit to show: API keys and ``secrets`` (the admin token) redacted."""
-    if "rvya_sk_" in text:
-        text = KEY_PATTERN.sub("rvya_sk_" + REDACTED, text)
-    for secret in secrets:
-        if secret and secret in text:
-            text = text.replace(secret, REDACTED)
-    return text
 
 
 def _parsed(body: bytes) -> Any:
@@ -47,33 +36,28 @@ def _parsed(body: bytes) -> Any:
         return None
 
 
-def redact(name: str, value: str, secrets: Sequence[str] = ()) -> str:
-    """Return a header value fit to show: credentials replaced by ``[redacted]``.
-
-    An ``Authorization`` value keeps its scheme (``Bearer [redacted]``); any
-    value holding one of ``secrets`` (the admin token) is redacted whole.
-    """
-    if name in SECRET_HEADERS:
-        scheme, space, _ = value.strip().partition(" ")
-        return f"{scheme} {REDACTED}" if space and scheme.isalpha() else REDACTED
-    if any(secret and secret in value for secret in secrets):
-        return REDACTED
-    return value
-
-
 def _not_json(constant: str) -> Any:
     raise ValueError(f"{constant} is not JSON")
 
 
-def _redacted(value: Any, secrets: Sequence[str]) -> Any:
-    """Return parsed JSON with keys redacted in every string."""
+def _redacted(value: Any, redactor: Redactor, values: Sequence[str]) -> Any:
+    """Return parsed JSON with keys redacted in every string, names included."""
     if isinstance(value, str):
-        return redact_text(value, secrets)
+        return redactor.text(value, values)
     if isinstance(value, list):
-        return [_redacted(item, secrets) for item in value]
+        return [_redacted(item, redactor, values) for item in value]
     if isinstance(value, dict):
-        return {key: _redacted(item, secrets) for key, item in value.items()}
+        return {
+            redactor.text(key, values): _redacted(item, redactor, values)
+            for key, item in value.items()
+        }
     return value
+
+
+def _size(call: Call, body: bytes, response: bytes) -> int:
+    """Return about how many bytes an entry holds on to: its head, body and answer."""
+    head = sum(len(name) + len(value) for name, value in call.headers.items())
+    return 256 + len(call.path) + len(call.query) + head + len(body) + len(response)
 
 
 class JournalEntry:
@@ -83,8 +67,8 @@ class JournalEntry:
         "_body",
         "_headers",
         "_json",
+        "_redactor",
         "_rendered",
-        "_secrets",
         "_shown",
         "account_id",
         "at",
@@ -97,10 +81,13 @@ class JournalEntry:
         "request_id",
         "response",
         "response_truncated",
+        "size",
         "status",
     )
 
-    def __init__(self, at: float, call: Call, reply: Reply, secrets: Sequence[str] = ()) -> None:
+    def __init__(
+        self, at: float, call: Call, reply: Reply, redactor: Redactor | None = None
+    ) -> None:
         self.at = at
         """Mock time the answer was ready, in seconds since the epoch."""
         self.request_id = call.request_id
@@ -116,7 +103,7 @@ class JournalEntry:
         self.body_truncated = len(call.body) > MAX_BODY_BYTES
         """True when the body was longer than ``MAX_BODY_BYTES`` and only its start is kept."""
         self._body = call.body[:MAX_BODY_BYTES] if self.body_truncated else call.body
-        self._secrets = secrets
+        self._redactor = redactor or Redactor()
         self._shown: dict[str, str] | None = None
         self._json: Any = _UNPARSED
         self._rendered: dict[str, Any] | None = None
@@ -128,6 +115,8 @@ class JournalEntry:
         """True when the answer was longer than ``MAX_BODY_BYTES`` and only its start is kept."""
         self.response = answer[:MAX_BODY_BYTES] if self.response_truncated else answer
         """The JSON answer as sent, at most ``MAX_BODY_BYTES``; empty for media and pages."""
+        self.size = _size(call, self._body, self.response)
+        """About how many bytes the entry holds on to (the journal's byte budget counts it)."""
 
     @property
     def body(self) -> bytes:
@@ -138,8 +127,10 @@ class JournalEntry:
     def headers(self) -> dict[str, str]:
         """The request headers, lower-case names, credentials redacted."""
         if self._shown is None:
+            values = self._redactor.values()
             self._shown = {
-                name: redact(name, value, self._secrets) for name, value in self._headers.items()
+                name: self._redactor.header(name, value, values)
+                for name, value in self._headers.items()
             }
         return self._shown
 
@@ -173,21 +164,26 @@ class JournalEntry:
         return dict(self._rendered)
 
     def _render(self) -> dict[str, Any]:
+        redactor = self._redactor
+        values = redactor.values()
         body = self._body.decode("utf-8", "replace")
-        shown_body = redact_text(body, self._secrets)
+        shown_body = redactor.text(body, values)
+        shown_json = _redacted(self.json, redactor, values)
+        if shown_json != self.json and shown_body == body:  # a key hidden by JSON escapes
+            shown_body = json.dumps(shown_json)
         raw_response = self.response.decode("utf-8", "replace")
-        response = redact_text(raw_response, self._secrets)
+        response = redactor.text(raw_response, values)
         response_json = None if self.response_truncated else _parsed(self.response)
         return {
             "at": iso(self.at),
             "request_id": self.request_id,
             "method": self.method,
-            "path": self.path,
-            "query": self.query,
+            "path": redactor.url_part(self.path, values),
+            "query": redactor.url_part(self.query, values),
             "headers": self.headers,
             "body": shown_body,
             "body_truncated": self.body_truncated,
-            "json": self.json if shown_body == body else _redacted(self.json, self._secrets),
+            "json": shown_json,
             "status": self.status,
             "code": self.code,
             "account_id": self.account_id,
@@ -196,7 +192,7 @@ class JournalEntry:
             "response_truncated": self.response_truncated,
             "response_json": response_json
             if response == raw_response
-            else _redacted(response_json, self._secrets),
+            else _redacted(response_json, redactor, values),
         }
 
     def __repr__(self) -> str:
@@ -204,24 +200,53 @@ class JournalEntry:
 
 
 class Journal(Sequence[JournalEntry]):
-    """The most recent requests, oldest first, at most ``size``; thread-safe.
+    """The most recent requests, oldest first, at most ``size`` and ``max_bytes``; thread-safe.
 
-    Appending is one atomic ``deque.append``; readers copy the deque.
+    Recording takes a short lock; readers copy the deque.
     """
 
-    def __init__(self, size: int, secrets: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        size: int,
+        secrets: Sequence[str] = (),
+        *,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        known_keys: Callable[[], Iterable[str]] = tuple,
+    ) -> None:
         self.size = size
-        self.secrets = tuple(secrets)
-        """Values redacted wherever they appear in a header (the admin token)."""
-        self._entries: deque[JournalEntry] = deque(maxlen=size)
+        self.max_bytes = max_bytes
+        """Most bytes the entries hold on to in all (``JournalEntry.size``); the oldest go first."""
+        self.redactor = Redactor(secrets, known_keys)
+        """Redacts the admin token and every known key wherever an entry shows them."""
+        self._entries: deque[JournalEntry] = deque()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Values redacted wherever they appear (the admin token)."""
+        return self.redactor.secrets
+
+    @property
+    def bytes(self) -> int:
+        """About how many bytes the entries hold on to, at most ``max_bytes``."""
+        return self._bytes
 
     def record(self, at: float, call: Call, reply: Reply) -> None:
-        """Add a finished request; the oldest entry goes when the journal is full."""
-        self._entries.append(JournalEntry(at, call, reply, self.secrets))
+        """Add a finished request; the oldest entries go past ``size`` entries or ``max_bytes``."""
+        entry = JournalEntry(at, call, reply, self.redactor)
+        with self._lock:
+            entries = self._entries
+            entries.append(entry)
+            self._bytes += entry.size
+            while len(entries) > 1 and (len(entries) > self.size or self._bytes > self.max_bytes):
+                self._bytes -= entries.popleft().size
 
     def clear(self) -> None:
         """Forget every entry."""
-        self._entries.clear()
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
 
     def _snapshot(self) -> list[JournalEntry]:
         while True:  # appends take no lock; a copy that races one is simply taken again

@@ -55,8 +55,14 @@ def new_task(
     now: float,
     prompt_chars: int = 0,
     charge: int | None = None,
+    *,
+    token: str,
 ) -> Task:
-    """Return a task created at ``now`` that will follow ``plan``."""
+    """Return a task created at ``now`` that will follow ``plan``.
+
+    ``token``, the unguessable part of its result urls, makes them
+    ``/media/results/<task id>/<token>/<n>.<extension>``.
+    """
     if plan.by_polls:
         processing_at = finishes_at = math.inf
     else:
@@ -64,7 +70,7 @@ def new_task(
         finishes_at = processing_at + plan.processing_seconds
     extension = results.EXTENSIONS.get(results.mime_type(card, params), "bin")
     made = results.count(card, params)
-    paths = [f"/media/results/{task_id}/{n}.{extension}" for n in range(made)]
+    paths = [f"/media/results/{task_id}/{token}/{n}.{extension}" for n in range(made)]
     return Task(
         id=task_id,
         account_id=account_id,

@@ -30,8 +30,14 @@ def served_document(
     )
 
 
-def control_document(config: MockConfig, base_url: str | None = None) -> dict[str, Any]:
-    """Return the control API's document; its operations need the admin token when one is set."""
+def control_document(
+    config: MockConfig, base_url: str | None = None, contract_: Contract | None = None
+) -> dict[str, Any]:
+    """Return the control API's document; its operations need the admin token when one is set.
+
+    A script's ``model`` lists the models of ``contract_`` (the mock's cards).
+    """
     from rivya_contract.mock_server.control_doc import control_openapi
 
-    return control_openapi(admin=config.admin_token is not None, mock_url=base_url)
+    models = None if contract_ is None else sorted(contract_.cards)
+    return control_openapi(admin=config.admin_token is not None, mock_url=base_url, models=models)

@@ -6,6 +6,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from rivya_contract.mock_server.ids import new_token
+
 ALL_SCOPES = frozenset(
     {
         "models:read",
@@ -164,6 +166,8 @@ class StoredFile:
     created_at: float
     data: bytes = field(repr=False)
     duration_token: str | None = None
+    token: str = field(default_factory=new_token, repr=False)
+    """The unguessable part of the file's url (``/media/files/<id>/<token>``)."""
 
 
 @dataclass(slots=True)

@@ -366,6 +366,7 @@ class RedisStore:
             "created_at": num(stored.created_at),
             "data": stored.data,
             "duration_token": stored.duration_token or "",
+            "token": stored.token,
         }
         cutoff = num(stored.created_at - ttl)
         self.run("add_file", stored.id, stored.size_bytes, cutoff, max_bytes, *_flat(fields))
@@ -385,4 +386,5 @@ class RedisStore:
             created_at=float(fields["created_at"]),
             data=fields["data"],
             duration_token=_text(fields["duration_token"]) or None,
+            token=_text(fields["token"]),
         )

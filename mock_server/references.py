@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from rivya_contract.mock_server.exchange import ApiError
+from rivya_contract.mock_server.ids import same_token
 from rivya_contract.mock_server.sniff import same_type
 from rivya_contract.schemas import REFERENCE_ITEMS, ModelCard
 
@@ -14,16 +15,26 @@ if TYPE_CHECKING:
     from rivya_contract.mock_server.records import StoredFile
 
 FILE_PATH_PREFIX = "/media/files/"
-"""Uploaded files are served under this path; their urls end in the file id."""
+"""Uploaded files are served under this path: ``/media/files/<file id>/<token>``."""
 
 
-def file_id_of(url: str) -> str | None:
-    """Return the file id a mock file url names, or None for any other url."""
-    path = urlsplit(url).path
+def file_path(stored: StoredFile) -> str:
+    """Return the path of a file's url: its id, then its unguessable token."""
+    return f"{FILE_PATH_PREFIX}{stored.id}/{stored.token}"
+
+
+def file_url_of(url: str) -> tuple[str, str] | None:
+    """Return the file id and token a mock file url names, or None for any other url."""
+    try:
+        path = urlsplit(url).path
+    except ValueError:  # not a url at all, such as "http://["
+        return None
     if not path.startswith(FILE_PATH_PREFIX):
         return None
-    file_id = path.removeprefix(FILE_PATH_PREFIX)
-    return file_id if file_id and "/" not in file_id else None
+    file_id, slash, token = path.removeprefix(FILE_PATH_PREFIX).partition("/")
+    if not (file_id and slash and token) or "/" in token:
+        return None
+    return file_id, token
 
 
 def _problem(stored: StoredFile, item: dict[str, Any], card: ModelCard) -> tuple[str, str] | None:
@@ -68,8 +79,10 @@ def check_references(
     """
     for index, item in enumerate(items):
         where = f"$.params.{REFERENCE_ITEMS}[{index}].url"
-        file_id = file_id_of(item["url"])
-        stored = find(account_id, file_id) if file_id else None
+        named = file_url_of(item["url"])
+        stored = find(account_id, named[0]) if named else None
+        if stored is not None and named and not same_token(named[1], stored.token):
+            stored = None
         if stored is None:
             if lenient and item["url"].startswith("https://"):
                 continue

@@ -23,7 +23,7 @@ from rivya_contract.mock_server import (
     webhook_control_api,
     webhooks,
 )
-from rivya_contract.mock_server.exchange import Call, Reply
+from rivya_contract.mock_server.exchange import ApiError, Call, Reply
 from rivya_contract.mock_server.paths import template_regex
 from rivya_contract.schemas import Operation, surface
 
@@ -121,6 +121,32 @@ class Router:
         self._templates: list[tuple[re.Pattern[str], dict[str, Route]]] = [
             (template_regex(template), by_method) for template, by_method in templated.items()
         ]
+
+    def unrouted(self, method: str, path: str, known: bool) -> ApiError:
+        """Return the error of a request no route takes.
+
+        A control API path asked with another method is ``405 mock_method_not_allowed``
+        with an ``Allow`` header; anything else is the API's ``404 not_found``.
+        """
+        if known:
+            routes = list(self._routes_of(path).values())
+            if routes and routes[0].op.group == "control":
+                allowed = ", ".join(sorted(route.op.method for route in routes))
+                return ApiError(
+                    "mock_method_not_allowed",
+                    f"{method} is not served at {path}; it serves {allowed}",
+                    headers={"Allow": allowed},
+                )
+        where = "no such endpoint" if not known else f"{method} is not served here"
+        return ApiError("not_found", f"{where}: {method} {path}")
+
+    def _routes_of(self, path: str) -> dict[str, Route]:
+        found = self._static.get(path)
+        if found is None:
+            for pattern, candidates in self._templates:
+                if pattern.fullmatch(path):
+                    return candidates
+        return found or {}
 
     def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str], bool]:
         """Return (route, path params, path known): the route is None when nothing matches."""

@@ -40,6 +40,10 @@ class SpecError(ValueError):
         """The first failing field; None when the rule is about the whole spec."""
 
 
+class Conflict(SpecError):
+    """A well-formed request the mock's state refuses (an id in use): ``409 mock_conflict``."""
+
+
 @dataclass(frozen=True, slots=True)
 class Effects:
     """What scenario control makes one request's answer do.

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from rivya_contract.mock_server.control import INVALID
-from rivya_contract.mock_server.control_api import _body
+from rivya_contract.mock_server.control_api import _body, query_int
 from rivya_contract.mock_server.exchange import ApiError, Call, Reply
 from rivya_contract.mock_server.specs import SpecError
 from rivya_contract.mock_server.webhook_records import Attempt
@@ -67,10 +67,7 @@ def _limit(query: str) -> int:
         raise ApiError(INVALID, f"unknown parameter {unknown[0]!r}; known: limit")
     if "limit" not in values:
         return DELIVERIES_LIMIT
-    text = values["limit"][-1]
-    if not text.isascii() or not text.isdigit():
-        raise ApiError(INVALID, "limit must be a whole number")
-    return int(text)
+    return query_int("limit", values["limit"][-1])
 
 
 def delivery_json(attempt: Attempt) -> dict[str, Any]:

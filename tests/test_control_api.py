@@ -112,7 +112,7 @@ def test_accounts_keys_and_balances() -> None:
     mock = Mock()
     created = call(mock, "POST", "/__mock__/accounts", {"id": "acct_qa", "credits": 12})
     assert (created.status, json.loads(created.body)["balance"]) == (201, 12)
-    assert call(mock, "POST", "/__mock__/accounts", {"id": "acct_qa"}).status == 400
+    assert call(mock, "POST", "/__mock__/accounts", {"id": "acct_qa"}).status == 409
     made_up = json.loads(call(mock, "POST", "/__mock__/accounts").body)
     assert made_up["id"].startswith("acct_") and made_up["balance"] == 0
     issued = json.loads(

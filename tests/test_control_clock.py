@@ -113,8 +113,13 @@ def test_the_clock_moves_to_a_given_time_but_never_back() -> None:
     later = control(mock, "POST", "/clock", {"to": iso(target + 60)})
     assert later["epoch"] == pytest.approx(target + 60, abs=0.001)
     target = later["epoch"]
+    for late in ({"to": target - 10}, {"to": "2001-01-01T00:00:00Z"}, {"to": 0}):
+        reply = mock.api.handle("POST", "/__mock__/clock", body=json.dumps(late).encode())
+        assert (reply.status, reply.code) == (409, "mock_conflict"), late  # the state refuses
     for bad in (
-        {"to": target - 10},
+        {"to": target - 10.5, "advance": 1},
+        {"to": -1},
+        {"to": 1e300},
         {"advance": -1},
         {"to": "yesterday"},
         {},

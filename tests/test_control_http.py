@@ -25,7 +25,10 @@ def server() -> Iterator[ServerThread]:
 @pytest.fixture
 def client(server: ServerThread) -> Iterator[httpx.Client]:
     server.mock.reset()
-    headers = {"Authorization": f"Bearer {server.mock.config.api_key}"}
+    headers = {
+        "Authorization": f"Bearer {server.mock.config.api_key}",
+        "X-Rivya-Mock-Token": ADMIN,  # the directive header's guard on a mock with a token
+    }
     with httpx.Client(base_url=server.base_url, headers=headers, timeout=10) as http:
         yield http
 

@@ -23,6 +23,7 @@ def mock() -> Mock:
 @pytest.fixture
 def client(mock: Mock) -> Iterator[httpx.Client]:
     with in_process(mock) as http:
+        http.headers["X-Rivya-Mock-Token"] = ADMIN  # the directive header's guard
         yield http
 
 

@@ -137,8 +137,8 @@ HOSTILE_IDS = {
 ID_ROUTES = [
     f"{API}/generations/{{id}}",
     f"{API}/files/{{id}}",
-    "/media/files/{id}",
-    "/media/results/{id}/0.png",
+    "/media/files/{id}/x",
+    "/media/results/{id}/x/0.png",
 ]
 
 

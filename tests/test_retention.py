@@ -38,7 +38,17 @@ def _upload(mock: Mock, size: int) -> str:
     )
     assert reply.status == 201, reply.body
     file_id: str = json.loads(reply.body)["id"]
+    URLS[file_id] = json.loads(reply.body)["url"]
     return file_id
+
+
+URLS: dict[str, str] = {}
+"""Each uploaded file's url, by id."""
+
+
+def _served(file_id: str) -> str:
+    """Return the path a file is served at (its url's path)."""
+    return httpx.URL(URLS[file_id]).path
 
 
 def _status(mock: Mock, path: str, key: str | None = None) -> int:
@@ -84,7 +94,8 @@ def test_files_past_the_byte_budget_drop_the_oldest() -> None:
     mock = Mock(MockConfig(virtual_clock=True, max_file_bytes=25_000))
     ids = [_upload(mock, 10_000) for _ in range(3)]
     assert [_status(mock, f"/api/v1/files/{i}") for i in ids] == [404, 200, 200]
-    assert _status(mock, f"/media/files/{ids[0]}") == 404
+    assert _status(mock, _served(ids[0])) == 404
+    assert _status(mock, _served(ids[1])) == 200
 
 
 def test_expired_tasks_and_files_are_not_found_at_once_without_a_sweep() -> None:
@@ -94,15 +105,19 @@ def test_expired_tasks_and_files_are_not_found_at_once_without_a_sweep() -> None
         )
     )
     task = _create(mock)
+    stored = mock.backend.task(str(task["id"]))
+    assert stored is not None
     file_id = _upload(mock, 1000)
     mock.clock.advance(59)
+    assert _status(mock, _served(file_id)) == 200
+    assert _status(mock, stored.result_paths[0]) == 200
     assert _status(mock, f"/api/v1/generations/{task['id']}") == 200
     assert _status(mock, f"/api/v1/files/{file_id}") == 200
     mock.clock.advance(2)
     assert _status(mock, f"/api/v1/generations/{task['id']}") == 404
     assert _status(mock, f"/api/v1/files/{file_id}") == 404
-    assert _status(mock, f"/media/files/{file_id}") == 404
-    assert _status(mock, f"/media/results/{task['id']}/0.png") == 404
+    assert _status(mock, _served(file_id)) == 404
+    assert _status(mock, stored.result_paths[0]) == 404
 
 
 def test_running_tasks_outlive_the_ttl() -> None:
@@ -118,7 +133,7 @@ def test_a_reference_to_an_expired_file_is_rejected() -> None:
     mock = Mock(MockConfig(virtual_clock=True, file_ttl=60))
     file_id = _upload(mock, 1000)
     mock.clock.advance(61)
-    url = f"https://rivya.ai/media/files/{file_id}"
+    url = URLS[file_id]
     body = {
         "model": "grok-imagine",
         "prompt": "edit",
@@ -138,4 +153,4 @@ def test_checking_keys_on_public_routes_leaves_media_alone() -> None:
     mock = Mock(MockConfig(check_key_on_public=True))
     stale = {"Authorization": "Bearer rvya_sk_stale"}
     assert mock.api.handle("GET", "/api/v1/models", headers=stale).status == 401
-    assert mock.api.handle("GET", "/media/files/file_x", headers=stale).status == 404
+    assert mock.api.handle("GET", "/media/files/file_x/x", headers=stale).status == 404
