@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -172,15 +173,19 @@ def describe(exchange: Mapping[str, Any]) -> str:
     return f"{request.get('method', '?')} {request.get('path', '?')}"
 
 
-def _where(path: Path, parts: Sequence[str | int], document: Any) -> str:
-    """Name the entry an error path points into: ``exchanges[3] (POST /api/v1/files)``."""
-    if len(parts) >= 2 and parts[0] == "exchanges" and isinstance(parts[1], int):
-        index = parts[1]
+_ENTRY = re.compile(r"^\$\.exchanges\[(\d+)\]\.?(.*)$")
+
+
+def _where(path: Path, field: str, document: Any) -> str:
+    """Name the entry a field path points into: ``exchanges[3] (POST /api/v1/files): ...``."""
+    found = _ENTRY.match(field)
+    if found is not None:
+        index = int(found.group(1))
         entry = document["exchanges"][index]
-        rest = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts[2:])
         named = describe(entry) if isinstance(entry, dict) else "?"
-        return f"{path}: exchanges[{index}] ({named}){': ' + rest.lstrip('.') if rest else ''}"
-    return f"{path}: {'.'.join(map(str, parts)) or 'the document'}"
+        rest = found.group(2)
+        return f"{path}: exchanges[{index}] ({named}){': ' + rest if rest else ''}"
+    return f"{path}: {field.removeprefix('$').lstrip('.') or 'the document'}"
 
 
 def _check_rules(path: Path, cassette: Cassette) -> None:
@@ -220,9 +225,8 @@ def load(path: Path) -> Cassette:
         contract().validator("cassette").iter_errors(document), key=lambda e: list(e.path)
     )
     if found:
-        first = found[0]
-        message = field_errors([first])[0].message
-        raise CassetteError(f"{_where(path, list(first.absolute_path), document)}: {message}")
+        first = field_errors(found[:1])[0]
+        raise CassetteError(f"{_where(path, first.path, document)}: {first.message}")
     cassette = Cassette(
         document["scenario"],
         document["upstream"],

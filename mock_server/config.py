@@ -139,6 +139,9 @@ class MockConfig:
     """Failed attempts in a row after which an endpoint is disabled."""
     webhook_rotation_overlap: float = 86400.0
     """Seconds after a secret rotation during which deliveries carry both signatures."""
+    replay: str | None = None
+    """A cassette file, or a folder holding one, whose recorded answers the API gives
+    (``rivya-mock serve --replay DIR``); the clock is then virtual."""
 
     def replace(self, **changes: Any) -> MockConfig:
         """Return a copy with ``changes`` applied and checked."""
@@ -191,7 +194,13 @@ def _convert(name: str, value: Any) -> Any:
             raise ValueError("expected model cards as JSON objects (TOML tables); see models_dir")
         return tuple(dict(card) for card in value)
     default = _FIELDS[name].default
-    if name in ("queued_seconds", "processing_seconds", "admin_token", "models_dir") and value in (
+    if name in (
+        "queued_seconds",
+        "processing_seconds",
+        "admin_token",
+        "models_dir",
+        "replay",
+    ) and value in (
         None,
         "",
     ):
