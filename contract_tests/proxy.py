@@ -26,7 +26,7 @@ from starlette.types import Receive, Scope, Send
 
 from rivya_contract.contract_tests.exchange_check import Finding, exchange_findings
 from rivya_contract.contract_tests.report import Results, report_json, report_text
-from rivya_contract.mock_server.cassette import operation_router
+from rivya_contract.mock_server.cassette import CassetteError, operation_router
 from rivya_contract.mock_server.journal import redact_text
 from rivya_contract.mock_server.recording import Recorder, api_keys
 
@@ -263,7 +263,11 @@ class ProxyCommand:
             problem = f"--upstream {upstream!r} is not an http(s) URL"
             print(f"rivya-mock proxy: {problem}", file=sys.stderr)
             return 2
-        recorder = Recorder(args.record, args.scenario, upstream) if args.record else None
+        try:
+            recorder = Recorder(args.record, args.scenario, upstream) if args.record else None
+        except CassetteError as error:
+            print(f"rivya-mock proxy: --scenario: {error}", file=sys.stderr)
+            return 2
         proxy = Proxy(upstream, recorder=recorder, echo=None if args.quiet else _line)
         try:
             sock = bind(args.host, args.port)

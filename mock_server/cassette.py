@@ -20,7 +20,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from rivya_contract.mock_server.journal import redact, redact_text
+from rivya_contract.mock_server.journal import _redacted, redact, redact_text
 from rivya_contract.mock_server.routes import HANDLERS, Route, Router
 from rivya_contract.schemas import contract, surface
 from rivya_contract.schemas.errors import field_errors
@@ -58,7 +58,13 @@ def sha256(data: bytes) -> str:
 
 
 def cassette_path(folder: Path, scenario: str) -> Path:
-    """Return where the cassette of ``scenario`` lives in ``folder``."""
+    """Return where the cassette of ``scenario`` lives in ``folder``.
+
+    A name the schema refuses is a ``CassetteError``, so no name leads out of ``folder``.
+    """
+    rule = contract().schemas["cassette"]["properties"]["scenario"]
+    if re.fullmatch(rule["pattern"], scenario) is None:
+        raise CassetteError(f"scenario {scenario!r}: {rule['x-error']}")
     return folder / f"{scenario}.json"
 
 
@@ -76,13 +82,7 @@ def operation_of(method: str, path: str) -> str | None:
 
 def scrub(value: Any, secrets: Sequence[str] = ()) -> Any:
     """Return parsed JSON with API keys and ``secrets`` redacted from every string."""
-    if isinstance(value, str):
-        return redact_text(value, secrets)
-    if isinstance(value, list):
-        return [scrub(item, secrets) for item in value]
-    if isinstance(value, dict):
-        return {key: scrub(item, secrets) for key, item in value.items()}
-    return value
+    return _redacted(value, secrets)
 
 
 def scrub_headers(headers: Mapping[str, str], secrets: Sequence[str] = ()) -> dict[str, str]:

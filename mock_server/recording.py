@@ -21,6 +21,7 @@ from typing import Any
 from rivya_contract.mock_server.auth import bearer_token
 from rivya_contract.mock_server.cassette import (
     Cassette,
+    cassette_path,
     operation_of,
     scrub,
     scrub_bytes,
@@ -76,6 +77,7 @@ class Recorder:
         secrets: tuple[str, ...] = (),
         max_blob_bytes: int = MAX_BLOB_BYTES,
     ) -> None:
+        cassette_path(folder, scenario)  # refuses a name that is not a scenario's
         self.cassette = Cassette(scenario, upstream.rstrip("/"), iso(time.time()), [], folder)
         self.max_blob_bytes = max_blob_bytes
         self._secrets = list(secrets)
@@ -153,7 +155,7 @@ class Recorder:
             "operation": operation_of(method, path),
             "request": {
                 "method": method,
-                "path": path,
+                "path": redact_text(path, secrets),
                 "query": redact_text(query, secrets),
                 "headers": scrub_headers(request_headers, secrets),
                 "body": self._body(request_body, request_headers),

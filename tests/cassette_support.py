@@ -20,9 +20,10 @@ from typing import Any
 
 import httpx
 from standin_support import Answer, StandIn, _json, _with
+from support import reference_png, reference_request, upload
 
 from rivya_contract.contract_tests.proxy import Proxy
-from rivya_contract.mock_server import Mock, MockConfig, media
+from rivya_contract.mock_server import Mock, MockConfig
 from rivya_contract.mock_server.recording import Recorder
 from rivya_contract.mock_server.serving import AppThread, ServerThread
 
@@ -58,26 +59,9 @@ def client_run(base_url: str, key: str, *, prompt: str = PROMPT) -> Run:
     ) as http:
         answer = http.get("/api/v1/credits")
         run.seen.append(("credits", answer.status_code, answer.json()))
-        png = media.png(48, 32, seed=7)
-        answer = http.post(
-            "/api/v1/files",
-            data={"kind": "image"},
-            files={"file": ("reference.png", png, "image/png")},
-        )
+        answer = upload(http, key, reference_png(), kind="image")
         run.seen.append(("upload", answer.status_code, answer.json()))
-        reference = {
-            "url": answer.json()["url"],
-            "kind": "image",
-            "name": "reference.png",
-            "mimeType": "image/png",
-        }
-        body = {
-            "model": "grok-imagine",
-            "prompt": prompt,
-            "params": {"aspect_ratio": "1:1", "enable_pro": "false"},
-        }
-        body["params"]["referenceMediaItems"] = [reference]  # type: ignore[index]
-        answer = http.post("/api/v1/generations", json=body)
+        answer = http.post("/api/v1/generations", json=create_body(answer.json()["url"], prompt))
         run.seen.append(("create", answer.status_code, answer.json()))
         if answer.status_code != 202:
             run.seconds = time.perf_counter() - started
@@ -100,6 +84,11 @@ def client_run(base_url: str, key: str, *, prompt: str = PROMPT) -> Run:
             run.seen.append(("media", result.status_code, len(result.content)))
         run.seconds = time.perf_counter() - started
     return run
+
+
+def create_body(file_url: str, prompt: str = PROMPT) -> dict[str, Any]:
+    """Return the run's create: ``prompt``, referencing the uploaded file."""
+    return {**reference_request(file_url), "prompt": prompt}
 
 
 def invalid_create(base_url: str, key: str) -> httpx.Response:

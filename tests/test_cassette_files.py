@@ -14,6 +14,7 @@ from support import run_cli
 
 from rivya_contract.mock_server import Mock
 from rivya_contract.mock_server.cassette import BLOBS, CassetteError, find, load
+from rivya_contract.mock_server.recording import Recorder
 
 
 @pytest.fixture(scope="module")
@@ -124,3 +125,14 @@ def test_serve_refuses_a_broken_cassette_naming_file_and_entry(copy: Path) -> No
     assert done.returncode == 2
     assert f"{path}: exchanges[" in done.stderr and "response.status" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_scenario_name_cannot_lead_out_of_the_folder(tmp_path: Path) -> None:
+    with pytest.raises(CassetteError, match=r"scenario '\.\./escape': a scenario name is"):
+        Recorder(tmp_path, "../escape", "http://127.0.0.1:9")
+    refused = run_cli(
+        "proxy", "--upstream", "http://x", "--record", str(tmp_path), "--scenario", "a/b"
+    )
+    assert refused.returncode == 2
+    assert "--scenario: scenario 'a/b'" in refused.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -8,15 +8,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from cassette_support import (
-    PROMPT,
-    SECRET_KEY,
-    Run,
-    client_run,
-    comparable,
-    record,
-)
-from support import served
+from cassette_support import SECRET_KEY, Run, client_run, comparable, create_body, record
+from support import reference_png, served, upload
 
 from rivya_contract.mock_server import Mock, MockConfig
 from rivya_contract.mock_server.cassette import load
@@ -67,8 +60,7 @@ def test_a_poll_after_the_clock_passed_the_end_gets_the_final_answer(
     recorded: Recorded, replay: tuple[Mock, str]
 ) -> None:
     mock, base_url = replay
-    headers = {"Authorization": f"Bearer {mock.config.api_key}"}
-    with httpx.Client(base_url=base_url, headers=headers) as http:
+    with _client(replay) as http:
         created, _ = _replay_prefix(http, recorded[1])
         mock.clock.advance(3600)
         task = http.get(f"/api/v1/generations/{created['id']}").json()
@@ -79,34 +71,19 @@ def test_a_poll_after_the_clock_passed_the_end_gets_the_final_answer(
 
 def _replay_prefix(http: httpx.Client, run: Run) -> tuple[dict[str, object], dict[str, object]]:
     """Replay the credits, upload and create of ``run``; return the task and the create body."""
-    from rivya_contract.mock_server import media
-
+    key = http.headers["authorization"].removeprefix("Bearer ")
     http.get("/api/v1/credits")
-    upload = http.post(
-        "/api/v1/files",
-        data={"kind": "image"},
-        files={"file": ("reference.png", media.png(48, 32, seed=7), "image/png")},
-    ).json()
-    body = next(item for name, _, item in run.seen if name == "create")
-    sent: dict[str, object] = {
-        "model": "grok-imagine",
-        "prompt": PROMPT,
-        "params": {
-            "aspect_ratio": "1:1",
-            "enable_pro": "false",
-            "referenceMediaItems": [
-                {
-                    "url": upload["url"],
-                    "kind": "image",
-                    "name": "reference.png",
-                    "mimeType": "image/png",
-                }
-            ],
-        },
-    }
+    sent = create_body(upload(http, key, reference_png(), kind="image").json()["url"])
     created: dict[str, object] = http.post("/api/v1/generations", json=sent).json()
-    assert created["id"] == body["id"]
+    assert created["id"] == next(item for name, _, item in run.seen if name == "create")["id"]
     return created, sent
+
+
+def _client(replay: tuple[Mock, str]) -> httpx.Client:
+    mock, base_url = replay
+    return httpx.Client(
+        base_url=base_url, headers={"Authorization": f"Bearer {mock.config.api_key}"}
+    )
 
 
 def test_a_request_the_cassette_lacks_names_the_closest_recorded_one(
@@ -131,9 +108,7 @@ def test_a_request_the_cassette_lacks_names_the_closest_recorded_one(
 def test_a_create_is_answered_as_often_as_it_was_recorded(
     recorded: Recorded, replay: tuple[Mock, str]
 ) -> None:
-    mock, base_url = replay
-    headers = {"Authorization": f"Bearer {mock.config.api_key}"}
-    with httpx.Client(base_url=base_url, headers=headers) as http:
+    with _client(replay) as http:
         _, sent = _replay_prefix(http, recorded[1])
         twice = http.post("/api/v1/generations", json=sent)
         again = http.get("/api/v1/credits")
