@@ -6,12 +6,14 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from rivya_contract.plugin.budget import WrappingTransport
+
 if TYPE_CHECKING:
     from rivya_contract.mock_server.recording import Recorder
     from rivya_contract.plugin.targets import Transport
 
 
-class RecordingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+class RecordingTransport(WrappingTransport):
     """Sends through ``inner`` and hands every whole exchange to ``recorder``."""
 
     def __init__(self, inner: Transport, recorder: Recorder) -> None:
@@ -53,13 +55,3 @@ class RecordingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         await response.aread()
         self._record(request, response, at)
         return response
-
-    def close(self) -> None:
-        """Close the inner transport."""
-        if isinstance(self.inner, httpx.BaseTransport):
-            self.inner.close()
-
-    async def aclose(self) -> None:
-        """Close the inner transport."""
-        if isinstance(self.inner, httpx.AsyncBaseTransport):
-            await self.inner.aclose()
