@@ -7,6 +7,7 @@ import signal
 import subprocess
 from pathlib import Path
 
+import httpx
 from cassette_support import (
     SECRET_KEY,
     client_run,
@@ -70,6 +71,17 @@ def test_the_clients_own_contract_breaks_are_reported_on_the_request_side() -> N
     assert deviation["path"] == "$.params.aspect_ratio"
     assert deviation["severity"] == "breaking"
     assert "request schema at $.params.aspect_ratio" in lines[0]
+
+
+def test_the_mocks_control_api_passes_through_unchecked() -> None:
+    with upstream() as server, proxied(server.base_url) as (url, proxy, lines):
+        answer = httpx.get(f"{url}/__mock__/openapi.json")
+        unknown = httpx.get(f"{url}/elsewhere")
+    assert answer.status_code == 200 and answer.json()["openapi"].startswith("3.")
+    assert unknown.status_code == 404
+    assert lines[0].endswith("the mock's control API, not checked")
+    assert lines[1].endswith("not in the contract's surface")
+    assert json.loads(proxy.report_json())["deviations"] == []
 
 
 def test_an_unreachable_upstream_is_a_502_naming_it() -> None:
