@@ -132,6 +132,11 @@ def serve(config: MockConfig) -> int:
     logs.configure(config.log_level, config.log_format)
     config, generated = guarded(config)
     try:
+        mock = Mock(config)
+    except ValueError as error:  # a cassette (--replay) that cannot be used
+        print(f"rivya-mock: {error}", file=sys.stderr)
+        return 2
+    try:
         sock = bind(config.host, config.port)
     except PortInUse as error:
         hint = "choose another with --port, or --port 0 for a free one"
@@ -144,7 +149,7 @@ def serve(config: MockConfig) -> int:
 
             serve_workers(config, sock, announce)
         else:
-            serve_app(Mock(config).app, config.host, config.port, announce, sock=sock)
+            serve_app(mock.app, config.host, config.port, announce, sock=sock)
     except KeyboardInterrupt:
         pass
     print("rivya-mock: stopped", flush=True)
@@ -152,7 +157,8 @@ def serve(config: MockConfig) -> int:
 
 
 def _announce(config: MockConfig, generated: str | None, base_url: str) -> None:
-    clock = "virtual (advance it via the control API)" if config.virtual_clock else "real"
+    virtual = config.virtual_clock or config.replay is not None
+    clock = "virtual (advance it via the control API)" if virtual else "real"
     lines = [
         f"rivya-mock {_version()} serving {base_url}/api/v1",
         f"  API key   : {config.api_key}",
@@ -160,6 +166,8 @@ def _announce(config: MockConfig, generated: str | None, base_url: str) -> None:
         f"  clock     : {clock}",
         f"  store     : {_store_line(config)}",
     ]
+    if config.replay is not None:
+        lines.append(f"  replaying : {config.replay}")
     if config.control:
         guard = " (asks for the admin token)" if config.admin_token else ""
         lines += [

@@ -155,6 +155,9 @@ class MockConfig:
     """The prefix of every key in a Redis store, so several mocks can share one Redis."""
     workers: int = 1
     """Server processes ``rivya-mock serve`` runs; more than one needs a Redis store."""
+    replay: str | None = None
+    """A cassette file, or a folder holding one, whose recorded answers the API gives
+    (``rivya-mock serve --replay DIR``); the clock is then virtual."""
 
     def replace(self, **changes: Any) -> MockConfig:
         """Return a copy with ``changes`` applied and checked."""
@@ -207,7 +210,14 @@ def _convert(name: str, value: Any) -> Any:
             raise ValueError("expected model cards as JSON objects (TOML tables); see models_dir")
         return tuple(dict(card) for card in value)
     default = _FIELDS[name].default
-    nullable = ("queued_seconds", "processing_seconds", "admin_token", "models_dir", "seed")
+    nullable = (
+        "queued_seconds",
+        "processing_seconds",
+        "admin_token",
+        "models_dir",
+        "seed",
+        "replay",
+    )
     if name in nullable and value in (
         None,
         "",

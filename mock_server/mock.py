@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rivya_contract.mock_server.api import Api
@@ -18,6 +19,8 @@ from rivya_contract.mock_server.webhook_store import WebhookStore
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
+
+    from rivya_contract.mock_server.replay import Replayer
 
 __all__ = ["DEMO_ACCOUNT", "Mock"]
 
@@ -67,6 +70,22 @@ class Mock:
         """Held while a request's head is checked and while its handler runs (never across
         an await), so threads calling the pipeline at once see each step whole."""
         self.api = Api(self)
+        self.replayer: Replayer | None = None
+        """What answers the API from a cassette, when ``config.replay`` names one."""
+        if self.config.replay is not None:
+            from rivya_contract.mock_server.replay import install
+
+            self.replayer = install(self, Path(self.config.replay))
+
+    @classmethod
+    def replay(cls, path: str | Path, config: MockConfig | None = None) -> Mock:
+        """Return a mock answering the API from the cassette at ``path``, on a virtual clock.
+
+        ``path`` is a cassette file or a folder holding one; see ``mock_server/replay.py``.
+
+        Raises ``CassetteError`` naming the file and entry of a cassette it cannot use.
+        """
+        return cls((config or MockConfig()).replace(replay=str(path), virtual_clock=True))
 
     def reset(self) -> None:
         """Forget every account, key, task, file, script, fault and journal entry.
@@ -99,13 +118,14 @@ State = tuple[Store, Rules, Clock, WebhookStore | None]
 
 def _state(config: MockConfig, store: Store | None) -> State:
     """Return the store, rules, clock and webhook store ``config.store`` names."""
+    virtual = config.virtual_clock or config.replay is not None
     if store is not None or config.store == "memory":
-        clock: Clock = VirtualClock() if config.virtual_clock else SystemClock()
+        clock: Clock = VirtualClock() if virtual else SystemClock()
         return store or MemoryStore(), MemoryRules(), clock, None
     from rivya_contract.mock_server.redis_shared import RedisRules, SharedClock
     from rivya_contract.mock_server.redis_store import RedisStore, connect
     from rivya_contract.mock_server.redis_webhooks import RedisWebhookStore
 
     shared = RedisStore(connect(config.store), config.namespace)
-    clock = SharedClock(shared, virtual=config.virtual_clock)
+    clock = SharedClock(shared, virtual=virtual)
     return shared, RedisRules(shared), clock, RedisWebhookStore(shared)

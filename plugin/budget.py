@@ -154,7 +154,23 @@ class Budget:
             self._tasks[f"unanswered-{len(self._tasks)}"] = hold.credits
 
 
-class BudgetTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+class WrappingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """A transport that sends through ``inner`` (sync, async or both) and closes it."""
+
+    inner: httpx.BaseTransport | httpx.AsyncBaseTransport
+
+    def close(self) -> None:
+        """Close the inner transport."""
+        if isinstance(self.inner, httpx.BaseTransport):
+            self.inner.close()
+
+    async def aclose(self) -> None:
+        """Close the inner transport."""
+        if isinstance(self.inner, httpx.AsyncBaseTransport):
+            await self.inner.aclose()
+
+
+class BudgetTransport(WrappingTransport):
     """Wraps a transport (sync, async or both) and enforces a ``Budget`` on creates.
 
     With ``api_key`` set, only creates sent with that key count (others cannot
@@ -208,13 +224,3 @@ class BudgetTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
             raise
         self.budget.settle(hold, response.status_code, body)
         return response
-
-    def close(self) -> None:
-        """Close the inner transport."""
-        if isinstance(self.inner, httpx.BaseTransport):
-            self.inner.close()
-
-    async def aclose(self) -> None:
-        """Close the inner transport."""
-        if isinstance(self.inner, httpx.AsyncBaseTransport):
-            await self.inner.aclose()

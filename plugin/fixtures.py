@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from rivya_contract.plugin.cassettes import cassette_of, cassette_target
 from rivya_contract.plugin.scenario import apply_scenarios, scenarios_of
 from rivya_contract.plugin.settings import Settings, read_settings
 
@@ -146,8 +147,21 @@ def rivya_target(
 ) -> Target:
     """Return the target ``--rivya-target`` chooses: ``rivya_respx``, ``rivya_server`` or live.
 
-    A test with ``rivya_scenario`` marks needs a mock and is skipped against live.
+    A test with ``rivya_scenario`` marks needs a mock and is skipped against live. A
+    test marked ``rivya_cassette(name)`` replays its cassette when there is one, and
+    otherwise records the target's answers into it (``plugin/cassettes.py``).
     """
+    name = cassette_of(request.node)
+    if name is not None:
+        return cassette_target(
+            request, name, lambda: _chosen_target(request, rivya_settings, rivya_budget)
+        )
+    return _chosen_target(request, rivya_settings, rivya_budget)
+
+
+def _chosen_target(
+    request: pytest.FixtureRequest, rivya_settings: Settings, rivya_budget: Budget | None
+) -> Target:
     if rivya_settings.target == "mock":
         target: Target = request.getfixturevalue("rivya_respx")
         return target

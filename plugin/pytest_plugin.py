@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import pytest
 
+from rivya_contract.plugin.cassettes import MARKER_HELP as CASSETTE_HELP
+from rivya_contract.plugin.cassettes import pytest_runtest_makereport
 from rivya_contract.plugin.fixtures import (
     rivya_budget,
     rivya_fresh,
@@ -31,6 +33,7 @@ from rivya_contract.plugin.scenario import MARKER_HELP
 from rivya_contract.plugin.settings import read_settings
 
 __all__ = [
+    "pytest_runtest_makereport",
     "rivya_budget",
     "rivya_fresh",
     "rivya_mock",
@@ -93,11 +96,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("rivya_base_url", "default for --rivya-base-url", default="https://rivya.ai")
     parser.addini("rivya_api_key", "default for --rivya-api-key", default="")
     parser.addini("rivya_max_credits", "default for --rivya-max-credits", default="0")
+    group.addoption(
+        "--rivya-record",
+        action="store_true",
+        default=False,
+        help="record rivya_cassette tests again, over their existing cassettes.",
+    )
+    parser.addini(
+        "rivya_cassettes",
+        "folder of rivya_cassette recordings (rootdir-relative)",
+        default="cassettes",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """Register the ``rivya_scenario`` and ``rivya_live`` markers."""
     config.addinivalue_line("markers", MARKER_HELP)
+    config.addinivalue_line("markers", CASSETTE_HELP)
     config.addinivalue_line(
         "markers",
         f"{LIVE_MARKER}: the test spends real credits; skipped unless an API key and "
