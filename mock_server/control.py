@@ -61,12 +61,12 @@ class Controller:
     ValueError) naming the field that breaks a rule.
     """
 
-    def __init__(self, backend: Backend) -> None:
+    def __init__(self, backend: Backend, journal_kind: Callable[..., Journal] = Journal) -> None:
         config = backend.config
         self.backend = backend
         self.clock = backend.clock
         """The mock's clock: ``clock.advance(seconds)`` moves a virtual one."""
-        self.journal = Journal(
+        self.journal = journal_kind(
             config.journal_size,
             (config.admin_token or "",),
             max_bytes=config.journal_max_bytes,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,6 +15,7 @@ from rivya_contract.mock_server.backend import DEMO_ACCOUNT, Backend
 from rivya_contract.mock_server.clock import Clock, SystemClock, VirtualClock
 from rivya_contract.mock_server.config import MockConfig
 from rivya_contract.mock_server.control import Controller
+from rivya_contract.mock_server.journal import Journal
 from rivya_contract.mock_server.metrics import Metrics
 from rivya_contract.mock_server.rules import MemoryRules, Rules
 from rivya_contract.mock_server.store import MemoryStore, Store
@@ -50,15 +54,16 @@ class Mock:
         webhook_store: WebhookStore | None = None,
     ) -> None:
         self.config = config or MockConfig()
-        store, rules, self.clock, shared_hooks = _state(self.config, store)
+        state = _state(self.config, store)
+        self.clock: Clock = state.clock
         self.backend = Backend(
             self.config,
-            store,
+            state.store,
             self.clock,
-            webhook_store=webhook_store or shared_hooks,
-            rules=rules,
+            webhook_store=webhook_store or state.webhooks,
+            rules=state.rules,
         )
-        self.control = Controller(self.backend)
+        self.control = Controller(self.backend, state.journal)
         self.metrics = Metrics(self.control)
         """Prometheus metrics, served at ``/__mock__/metrics``."""
         self.control.metrics = self.metrics
@@ -112,20 +117,35 @@ class Mock:
         return build_app(self)
 
 
-State = tuple[Store, Rules, Clock, WebhookStore | None]
-"""A mock's store, rules, clock and, for a shared store, its webhook store."""
+@dataclass(frozen=True)
+class State:
+    """Where a mock keeps its state: in this process, or shared on a Redis store."""
+
+    store: Store
+    rules: Rules
+    clock: Clock
+    webhooks: WebhookStore | None = None
+    """The webhook store (None: the backend's own, in memory)."""
+    journal: Callable[..., Journal] = Journal
+    """Makes the journal from ``Journal``'s arguments."""
 
 
 def _state(config: MockConfig, store: Store | None) -> State:
-    """Return the store, rules, clock and webhook store ``config.store`` names."""
+    """Return the store, rules, clock, webhook store and journal ``config.store`` names."""
     virtual = config.virtual_clock or config.replay is not None
     if store is not None or config.store == "memory":
         clock: Clock = VirtualClock() if virtual else SystemClock()
-        return store or MemoryStore(), MemoryRules(), clock, None
+        return State(store or MemoryStore(), MemoryRules(), clock)
+    from rivya_contract.mock_server.redis_journal import SharedJournal
     from rivya_contract.mock_server.redis_shared import RedisRules, SharedClock
     from rivya_contract.mock_server.redis_store import RedisStore, connect
     from rivya_contract.mock_server.redis_webhooks import RedisWebhookStore
 
     shared = RedisStore(connect(config.store), config.namespace)
-    clock = SharedClock(shared, virtual=virtual)
-    return shared, RedisRules(shared), clock, RedisWebhookStore(shared)
+    return State(
+        shared,
+        RedisRules(shared),
+        SharedClock(shared, virtual=virtual),
+        RedisWebhookStore(shared),
+        functools.partial(SharedJournal, shared),
+    )

@@ -48,6 +48,7 @@ BOTH_STORES = frozenset(
         "test_webhook_delivery",
         "test_webhook_endpoints",
         "test_webhook_control",
+        "test_control_journal",
     }
 )
 """The modules whose tests run once per store: every mock they make keeps its state there."""
@@ -91,8 +92,8 @@ def store(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> It
         if given is None and config.store == "memory":
             config = config.replace(store=server.url, namespace=namespace())
         found = chosen(config, given)
-        if isinstance(found[0], RedisStore):
-            made.append(found[0])
+        if isinstance(found.store, RedisStore):
+            made.append(found.store)
         return found
 
     monkeypatch.setattr(mock_module, "_state", on_redis)

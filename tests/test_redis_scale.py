@@ -177,3 +177,15 @@ def test_each_finished_task_is_announced_once_whichever_process_moves_the_clock(
     assert all(delivery.verified for delivery in got)
     attempts = cluster.client.get(cluster.url("/__mock__/webhook-deliveries", 1)).json()["data"]
     assert len(attempts) == 20
+
+
+@pytest.mark.parametrize("cluster", ["servers"], indirect=True)
+def test_the_journal_of_one_process_is_read_through_another(cluster: Cluster) -> None:
+    cluster.reset(1000)
+    sent = cluster.client.post(cluster.url("/api/v1/generations", 0), json=CHEAP, headers=AUTH)
+    journal = cluster.client.get(cluster.url("/__mock__/journal", 1)).json()["data"]
+    assert [entry["request_id"] for entry in journal] == [sent.headers["X-Request-Id"]]
+    assert journal[0]["headers"]["authorization"] == "Bearer [redacted]"
+    assert DEFAULT_API_KEY not in str(
+        cluster.store.client.lrange(cluster.store.prefix + "journal", 0, -1)
+    )
