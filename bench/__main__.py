@@ -12,7 +12,14 @@ import time
 import traceback
 from collections.abc import Callable
 
-from bench import bench_strategies, catalog_cost, http_throughput, inprocess_cycle, soak
+from bench import (
+    bench_strategies,
+    catalog_cost,
+    http_throughput,
+    inprocess_cycle,
+    redis_scale,
+    soak,
+)
 from bench.table import Row, render
 
 
@@ -32,6 +39,7 @@ def machine() -> str:
 
 BENCHMARKS: list[tuple[str, Callable[[bool], list[Row]]]] = [
     ("http", http_throughput.run),
+    ("redis scale", redis_scale.run),
     ("in-process cycle", inprocess_cycle.run),
     ("strategies", bench_strategies.run),
     ("catalog", catalog_cost.run),
