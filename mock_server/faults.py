@@ -41,12 +41,6 @@ class Fault(Counted):
     id: str
     spec: FaultSpec
     rule: StoredRule | None = None
-    """Where its uses are counted; None for one not kept."""
-
-    @property
-    def used(self) -> int:
-        """How many matches it has applied to, wherever they were counted."""
-        return 0 if self.rule is None else self.rule.used
 
     @property
     def times(self) -> int | None:

@@ -15,7 +15,6 @@ from rivya_contract.mock_server.exchange import Call, Reply
 from rivya_contract.mock_server.journal import DEFAULT_MAX_BYTES, Journal, JournalEntry
 from rivya_contract.mock_server.redis_store import RedisStore
 
-
 Raw = bytes
 """An entry as Redis keeps it (the class's ``bytes`` property hides the builtin there)."""
 

@@ -70,12 +70,6 @@ class DeliveryFault(Counted):
     id: str
     spec: DeliveryFaultSpec
     rule: StoredRule | None = None
-    """Where its uses are counted."""
-
-    @property
-    def used(self) -> int:
-        """How many attempts it has hit, wherever they were counted."""
-        return 0 if self.rule is None else self.rule.used
 
     @property
     def times(self) -> int | None:
