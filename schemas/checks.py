@@ -79,7 +79,9 @@ def _enum_check(values: list[Any]) -> Check | None:
     return lambda value: any(_same(value, v) for v in values)
 
 
-def _object_check(schema: Mapping[str, Any], compile_: Callable[[Any], Check]) -> Check:
+def _object_check(
+    schema: Mapping[str, Any], compile_: Callable[[Any], Check], typed: bool
+) -> Check:
     properties = {key: compile_(sub) for key, sub in schema.get("properties", {}).items()}
     extra_raw = schema.get("additionalProperties", True)
     extra: Check | None = None if extra_raw is True else compile_(extra_raw)
@@ -87,7 +89,7 @@ def _object_check(schema: Mapping[str, Any], compile_: Callable[[Any], Check]) -
 
     def check(value: Any) -> bool:
         if not isinstance(value, dict):
-            return True
+            return not typed
         for key in required:
             if key not in value:
                 return False
@@ -103,7 +105,7 @@ def _object_check(schema: Mapping[str, Any], compile_: Callable[[Any], Check]) -
     return check
 
 
-def _string_check(schema: Mapping[str, Any]) -> Check:
+def _string_check(schema: Mapping[str, Any], typed: bool) -> Check:
     low = schema.get("minLength", 0)
     high = schema.get("maxLength")
     pattern = schema.get("pattern")
@@ -111,7 +113,7 @@ def _string_check(schema: Mapping[str, Any]) -> Check:
 
     def check(value: Any) -> bool:
         if not isinstance(value, str):
-            return True
+            return not typed
         if len(value) < low or (high is not None and len(value) > high):
             return False
         return search is None or search(value) is not None
@@ -119,11 +121,13 @@ def _string_check(schema: Mapping[str, Any]) -> Check:
     return check
 
 
-def _bound_check(schema: Mapping[str, Any]) -> Check:
+def _bound_check(schema: Mapping[str, Any], typed: Check | None) -> Check:
     low = schema.get("minimum")
     high = schema.get("maximum")
 
     def check(value: Any) -> bool:
+        if typed is not None and not typed(value):
+            return False
         if not _is_number(value):
             return True
         return (low is None or value >= low) and (high is None or value <= high)
@@ -131,14 +135,14 @@ def _bound_check(schema: Mapping[str, Any]) -> Check:
     return check
 
 
-def _array_check(schema: Mapping[str, Any], compile_: Callable[[Any], Check]) -> Check:
+def _array_check(schema: Mapping[str, Any], compile_: Callable[[Any], Check], typed: bool) -> Check:
     items = compile_(schema["items"]) if "items" in schema else None
     low = schema.get("minItems", 0)
     high = schema.get("maxItems")
 
     def check(value: Any) -> bool:
         if not isinstance(value, list):
-            return True
+            return not typed
         if len(value) < low or (high is not None and len(value) > high):
             return False
         return items is None or all(items(item) for item in value)
@@ -172,20 +176,30 @@ def compile_check(schema: Any, validator: Validator) -> Check:
         if not isinstance(sub, dict) or sub.keys() & _DEFERRING or "$ref" in sub:
             return _deferred(sub, validator)
         checks: list[Check] = []
-        if "type" in sub:
-            checks.append(_type_check(sub["type"]))
+        keys = sub.keys()
+        kind = sub.get("type") if isinstance(sub.get("type"), str) else None
+        folded = False  # whether a check below also checks the type, as the type is its own
         if "enum" in sub:
-            checks.append(_enum_check(sub["enum"]) or _keyword(validator, "enum", sub))
+            found = _enum_check(sub["enum"])
+            checks.append(found or _keyword(validator, "enum", sub))
+            folded = kind == "string" and all(isinstance(v, str) for v in sub["enum"])
         if "const" in sub:
             checks.append(_enum_check([sub["const"]]) or _keyword(validator, "const", sub))
-        if sub.keys() & _OBJECT:
-            checks.append(_object_check(sub, compile_))
-        if sub.keys() & _STRING:
-            checks.append(_string_check(sub))
-        if sub.keys() & _BOUNDS:
-            checks.append(_bound_check(sub))
-        if sub.keys() & _ARRAY:
-            checks.append(_array_check(sub, compile_))
+        if keys & _OBJECT:
+            checks.append(_object_check(sub, compile_, kind == "object"))
+            folded = folded or kind == "object"
+        if keys & _STRING:
+            checks.append(_string_check(sub, kind == "string"))
+            folded = folded or kind == "string"
+        if keys & _BOUNDS:
+            numeric = kind in ("number", "integer")
+            checks.append(_bound_check(sub, _TYPES[kind] if numeric else None))
+            folded = folded or numeric
+        if keys & _ARRAY:
+            checks.append(_array_check(sub, compile_, kind == "array"))
+            folded = folded or kind == "array"
+        if "type" in sub and not folded:
+            checks.insert(0, _type_check(sub["type"]))
         if "allOf" in sub:
             checks.extend(compile_(part) for part in sub["allOf"])
         compiled = {"type", "enum", "const", "allOf"} | _OBJECT | _STRING | _BOUNDS | _ARRAY
@@ -202,10 +216,15 @@ def _all(checks: list[Check]) -> Check:
         return lambda value: True
     if len(checks) == 1:
         return checks[0]
-    first, *rest = checks
+    if len(checks) == 2:
+        first, second = checks
+        return lambda value: first(value) and second(value)
 
     def check(value: Any) -> bool:
-        return first(value) and all(c(value) for c in rest)
+        for each in checks:  # noqa: SIM110 (a loop is faster than all() over a generator)
+            if not each(value):
+                return False
+        return True
 
     return check
 
