@@ -21,23 +21,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from bench.servers import STARTUP_TIMEOUT, STOP_TIMEOUT, ServerProcess
+from bench.bare_app import TASK
+from bench.servers import STARTUP_TIMEOUT, ServerProcess
 
 PEERS = Path(os.environ.get("RIVYA_BENCH_PEERS", "/work/.peers"))
 """The npm prefix the peers are installed under."""
-
-TASK: dict[str, Any] = {
-    "id": "task_00000000000000000000abcd",
-    "status": "queued",
-    "model": "grok-imagine",
-    "reserved_credits": 4,
-    "final_credits": 0,
-    "created_at": "2026-05-11T00:00:00.000Z",
-    "updated_at": "2026-05-11T00:00:00.000Z",
-    "result": None,
-    "error": None,
-}
-"""The static answer of both endpoints (the create's status is 202, the poll's 200)."""
 
 
 def _free_port() -> int:
@@ -124,23 +112,16 @@ class PeerProcess(ServerProcess):
         self.name = name
         self._port = port
         self._folder = folder
-        self._popen: subprocess.Popen[bytes] | None = None
-
-    @property
-    def pid(self) -> int:
-        """Return the child's process id."""
-        assert self._popen is not None
-        return self._popen.pid
 
     def start(self) -> str:
         """Start the peer; return its base URL once a request gets an HTTP answer."""
         log = (self._folder / "server.log").open("wb")
-        self._popen = subprocess.Popen(
-            self.command, cwd=self._folder, stdout=log, stderr=subprocess.STDOUT
+        self._process = process = subprocess.Popen(
+            self.command, cwd=self._folder, stdout=log, stderr=subprocess.STDOUT, text=True
         )
         self.base_url = f"http://127.0.0.1:{self._port}"
         deadline = time.monotonic() + STARTUP_TIMEOUT * 2
-        while time.monotonic() < deadline and self._popen.poll() is None:
+        while time.monotonic() < deadline and process.poll() is None:
             try:
                 with socket.create_connection(("127.0.0.1", self._port), timeout=1) as sock:
                     sock.sendall(b"GET /api/v1/generations/x HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -152,29 +133,13 @@ class PeerProcess(ServerProcess):
         output = (self._folder / "server.log").read_text(errors="replace")
         raise RuntimeError(f"{self.name} did not start:\n{output[-2000:]}")
 
-    def alive(self) -> bool:
-        """Return whether the process is still running."""
-        return self._popen is not None and self._popen.poll() is None
-
-    def stop(self) -> None:
-        """Stop the process: terminate, then kill if it lingers."""
-        process = self._popen
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=STOP_TIMEOUT)
-
     def __exit__(
         self,
         kind: type[BaseException] | None,
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
-        self.stop()
+        super().__exit__(kind, error, trace)
         shutil.rmtree(self._folder, ignore_errors=True)
 
 

@@ -193,7 +193,7 @@ def compile_check(schema: Any, validator: Validator) -> Check:
             folded = folded or kind == "string"
         if keys & _BOUNDS:
             numeric = kind in ("number", "integer")
-            checks.append(_bound_check(sub, _TYPES[kind] if numeric else None))
+            checks.append(_bound_check(sub, _TYPES[str(kind)] if numeric else None))
             folded = folded or numeric
         if keys & _ARRAY:
             checks.append(_array_check(sub, compile_, kind == "array"))
