@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -63,10 +64,30 @@ def pick_tool(choice: str = "auto") -> str:
     return choice
 
 
+def pinning() -> tuple[int, int] | None:
+    """Return the CPUs for the servers and for the load, or None where they cannot be pinned.
+
+    Each server gets one CPU, the same for all ("one worker each", a JVM's
+    threads included), and the load generator another.
+    """
+    if (os.cpu_count() or 1) < 2 or shutil.which("taskset") is None:
+        return None
+    return 1, 0
+
+
+def _on_cpu(cpu: int | None, command: list[str]) -> list[str]:
+    return command if cpu is None else ["taskset", "-c", str(cpu), *command]
+
+
 def measure_wrk(
-    target: str, server: ServerProcess, seconds: int, connections: int, polls: int = 4
+    target: str,
+    server: ServerProcess,
+    seconds: int,
+    connections: int,
+    polls: int = 4,
+    load_cpu: int | None = None,
 ) -> Measure:
-    """Load ``server`` with wrk and ``bench/mix.lua`` for ``seconds``."""
+    """Load ``server`` with wrk and ``bench/mix.lua`` for ``seconds`` (wrk on ``load_cpu``)."""
     command = [
         "wrk",
         "-t1",
@@ -81,6 +102,7 @@ def measure_wrk(
         DEMO_KEY,
         str(polls),
     ]
+    command = _on_cpu(load_cpu, command)
     cpu = server.cpu_seconds()
     done = subprocess.run(command, capture_output=True, text=True, check=True, timeout=seconds + 60)
     last = [line for line in done.stdout.splitlines() if line.startswith("{")][-1]
@@ -102,9 +124,14 @@ def measure_wrk(
 
 
 def measure_python(
-    target: str, server: ServerProcess, seconds: int, connections: int, polls: int = 4
+    target: str,
+    server: ServerProcess,
+    seconds: int,
+    connections: int,
+    polls: int = 4,
+    load_cpu: int | None = None,
 ) -> Measure:
-    """Load ``server`` with the Python load generator for ``seconds``."""
+    """Load ``server`` with the Python load generator for ``seconds`` (never pinned)."""
     host, port = server.host_port
     mix = CreatePollMix(f"{host}:{port}", DEMO_KEY, polls=polls)
     cpu = server.cpu_seconds()
@@ -133,6 +160,8 @@ class Comparison:
     """Peers that are not installed, so not measured."""
     stack: tuple[str, str] = ("", "")
     """The HTTP parser and event loop the mock and the bare endpoint ran on."""
+    pinned: tuple[int, int] | None = None
+    """The CPU every server ran on and the load generator's (``taskset``), if pinned."""
 
     @property
     def targets(self) -> list[str]:
@@ -180,12 +209,14 @@ def compare(
     baseline: str | None = None,
     polls: int = 4,
     peers: bool = True,
+    pin: bool = False,
 ) -> Comparison:
     """Serve the apps, warm each up, then measure ``rounds`` rounds in alternating order.
 
     ``baseline`` is a directory put first on ``PYTHONPATH`` of a third server:
     a tree whose ``rivya_contract`` package stands in for the installed one.
-    ``peers`` adds WireMock and Prism where installed.
+    ``peers`` adds WireMock and Prism where installed. ``pin`` runs every server on
+    one CPU and wrk on another (``pinning``), where the machine allows.
     """
     chosen = pick_tool(tool)
     measure = measure_wrk if chosen == "wrk" else measure_python
@@ -204,17 +235,25 @@ def compare(
                 absent.append(name)
             else:
                 commands[name] = peer
+    pinned = pinning() if pin else None
+    load_cpu = None
+    if pinned is not None:
+        server_cpu, load_cpu = pinned
+        for server in commands.values():
+            server.command = _on_cpu(server_cpu, server.command)
     with ExitStack() as stack:
         servers = {name: stack.enter_context(server) for name, server in commands.items()}
         for name, server in servers.items():
             # the JVM compiles its hot path during the first seconds: give the peers longer
-            measure(name, server, warmup * (3 if name in PEERS else 1), connections, polls)
+            seconds_ = warmup * (3 if name in PEERS else 1)
+            measure(name, server, seconds_, connections, polls, load_cpu)
         results: dict[str, list[Measure]] = {name: [] for name in servers}
         for index in range(rounds):
             order = list(servers) if index % 2 else list(reversed(servers))
             for name in order:
-                results[name].append(measure(name, servers[name], seconds, connections, polls))
-    return Comparison(chosen, results, polls, tuple(absent), server_stack())
+                measured = measure(name, servers[name], seconds, connections, polls, load_cpu)
+                results[name].append(measured)
+    return Comparison(chosen, results, polls, tuple(absent), server_stack(), pinned)
 
 
 PEERS = ("wiremock", "prism")
@@ -231,7 +270,10 @@ def rows(result: Comparison) -> list[Row]:
     tool = result.tool
     load = "creates only" if result.polls == 0 else f"1 create : {result.polls} polls"
     http, loop = result.stack
-    out = [Row("http", "load; server stack", f"{load}; uvicorn on {http} and {loop}")]
+    where = "not pinned"
+    if result.pinned is not None:
+        where = f"servers on CPU {result.pinned[0]}, wrk on CPU {result.pinned[1]}"
+    out = [Row("http", "load; server stack", f"{load}; uvicorn on {http} and {loop}; {where}")]
     for target in result.targets:
         out.append(
             Row(
@@ -288,6 +330,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--polls", type=int, default=4, help="polls per create; 0: creates only")
     parser.add_argument("--no-peers", action="store_true", help="leave WireMock and Prism out")
     parser.add_argument(
+        "--pin", action="store_true", help="every server on one CPU, wrk on another (taskset)"
+    )
+    parser.add_argument(
         "--baseline-pythonpath",
         metavar="DIR",
         help="also serve the mock from DIR/rivya_contract (e.g. an older tree) and compare",
@@ -301,6 +346,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         baseline=args.baseline_pythonpath,
         polls=args.polls,
         peers=not args.no_peers,
+        pin=args.pin,
     )
     for index in range(args.rounds):
         parts = []
