@@ -5,6 +5,10 @@ from __future__ import annotations
 import socket
 
 from hostile_support import _read_reply, live_mock, raw_request
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.testclient import TestClient
 from support import API
 
 from rivya_contract.mock_server.http_protocol import HttpToolsWithH11
@@ -56,3 +60,22 @@ def test_a_refused_head_pipelined_in_one_chunk_gets_a_plain_400_after_the_answer
         assert b'"current_credits"' in first
         assert b"content-type: text/plain" in second.lower()
         assert live.credits() == live.mock.config.credits
+
+
+def test_middleware_added_to_the_app_sees_every_request() -> None:
+    app = Mock().app
+    seen: list[str] = []
+
+    class Tag(BaseHTTPMiddleware):
+        async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+            seen.append(request.url.path)
+            response = await call_next(request)
+            response.headers["X-Tag"] = "seen"
+            return response
+
+    app.add_middleware(Tag)
+    with TestClient(app) as client:
+        response = client.get(f"{API}/models")
+    assert response.status_code == 200
+    assert response.headers["x-tag"] == "seen"
+    assert seen == [f"{API}/models"]
