@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import socket
+from types import ModuleType
 
+import httpx
+import pytest
 from hostile_support import _read_reply, live_mock, raw_request
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.requests import Request
@@ -79,3 +83,22 @@ def test_middleware_added_to_the_app_sees_every_request() -> None:
     assert response.status_code == 200
     assert response.headers["x-tag"] == "seen"
     assert seen == [f"{API}/models"]
+
+
+def test_the_stack_falls_back_to_h11_and_asyncio_where_they_cannot_load(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = importlib.import_module
+
+    def refuse(name: str, package: str | None = None) -> ModuleType:
+        if name in ("httptools", "uvloop"):
+            raise ImportError(f"no {name} here")
+        return real(name, package)
+
+    monkeypatch.setattr(importlib, "import_module", refuse)
+    assert server_stack() == ("h11", "asyncio")
+    with ServerThread(Mock()) as server:
+        assert server._server.config.http == "h11"
+        assert server._server.config.loop == "asyncio"
+        response = httpx.get(f"{server.base_url}{API}/models")
+    assert response.status_code == 200
