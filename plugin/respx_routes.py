@@ -148,8 +148,9 @@ def mock_router(
     """
     import respx
 
-    # Mocked at httpx's transport, so a request is not turned into httpcore's and back.
-    router = respx.MockRouter(assert_all_called=False, assert_all_mocked=True, using="httpx")
+    # Mocked at httpcore, as respx does by default: its httpx mocker would take over every
+    # client's transport, the mock's own webhook sender's routes included.
+    router = respx.MockRouter(assert_all_called=False, assert_all_mocked=True)
     router.route(url__startswith=base_url.rstrip("/") + "/", name="rivya").mock(
         side_effect=MockHandler(mock, latency=latency)
     )
