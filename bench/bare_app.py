@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import itertools
 from collections.abc import Sequence
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -19,6 +20,18 @@ from starlette.routing import Route
 from rivya_contract.mock_server.serving import serve_app
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+TASK: dict[str, Any] = {
+    "id": "task_00000000000000000000abcd",
+    "status": "queued",
+    "model": "grok-imagine",
+    "reserved_credits": 4,
+    "final_credits": 0,
+    "created_at": "2026-05-11T00:00:00.000Z",
+    "updated_at": "2026-05-11T00:00:00.000Z",
+    "result": None,
+    "error": None,
+}
+"""A task-shaped answer (the bare app gives each its own id; the peers answer it as it is)."""
 
 
 def build_app() -> Starlette:
@@ -27,17 +40,7 @@ def build_app() -> Starlette:
 
     async def endpoint(request: Request) -> Response:
         await request.body()
-        task = {
-            "id": f"task_{next(counter):024x}",
-            "status": "queued",
-            "model": "grok-imagine",
-            "reserved_credits": 4,
-            "final_credits": 0,
-            "created_at": "2026-05-11T00:00:00.000Z",
-            "updated_at": "2026-05-11T00:00:00.000Z",
-            "result": None,
-            "error": None,
-        }
+        task = {**TASK, "id": f"task_{next(counter):024x}"}
         status = 202 if request.method == "POST" else 200
         return JSONResponse(task, status)
 

@@ -1,30 +1,41 @@
-"""HTTP throughput: the mock under one uvicorn worker vs a bare Starlette endpoint.
+"""HTTP throughput: the mock under one uvicorn worker vs a bare Starlette endpoint and peers.
 
-Both servers run as child processes with the same uvicorn settings; the load
-(1 create to 4 polls of tasks created earlier) comes from this process, by
-``wrk`` when it is installed, else by the Python load generator. Rounds
-alternate the two servers so drift on a shared machine hits both alike. Each
-round's ratio compares two runs made back to back; the figures are the
-medians over rounds and the goal is a median ratio mock/bare >= 0.6.
+The mock and the bare endpoint run as child processes with the same uvicorn
+settings (httptools and uvloop, ``serving.server_stack``); WireMock and Prism,
+when installed (``bench/peers.py``), serve the same two endpoints with static
+answers. The load (1 create to 4 polls of tasks created earlier, or creates
+only with ``--polls 0``) comes from this process, by ``wrk`` when it is
+installed, else by the Python load generator. Rounds alternate the order of
+the servers so drift on a shared machine hits all alike. Each round's ratio
+compares runs made back to back; the figures are the medians over rounds. The
+goals: mock/bare >= 0.6 in the mix (0.5 with creates only), mock/WireMock >= 1,
+mock/Prism >= 5.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
 from collections.abc import Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bench.loadgen import run_load
+from bench.peers import available
 from bench.servers import DEMO_KEY, ROOT, ServerProcess, bare_command, mock_command
 from bench.table import Row
 from bench.workloads import CreatePollMix
+from rivya_contract.mock_server.serving import server_stack
 
-GOAL = 0.6
+GOALS = {"bare": 0.6, "wiremock": 1.0, "prism": 5.0}
+"""The least mock req/s over each other server's, in the 1:4 mix."""
+CREATES_GOAL = 0.5
+"""The least mock req/s over bare req/s with creates only."""
+CONNECTIONS = 32
 MOCK_FLAGS = ("--credits", "100000000", "--queued-seconds", "0.05", "--processing-seconds", "0.2")
 """Enough credits for every create; short task timing so polls see every status."""
 LUA = ROOT / "bench" / "mix.lua"
@@ -53,8 +64,30 @@ def pick_tool(choice: str = "auto") -> str:
     return choice
 
 
-def measure_wrk(target: str, server: ServerProcess, seconds: int, connections: int) -> Measure:
-    """Load ``server`` with wrk and ``bench/mix.lua`` for ``seconds``."""
+def pinning() -> tuple[int, int] | None:
+    """Return the CPUs for the servers and for the load, or None where they cannot be pinned.
+
+    Each server gets one CPU, the same for all ("one worker each", a JVM's
+    threads included), and the load generator another.
+    """
+    if (os.cpu_count() or 1) < 2 or shutil.which("taskset") is None:
+        return None
+    return 1, 0
+
+
+def _on_cpu(cpu: int | None, command: list[str]) -> list[str]:
+    return command if cpu is None else ["taskset", "-c", str(cpu), *command]
+
+
+def measure_wrk(
+    target: str,
+    server: ServerProcess,
+    seconds: int,
+    connections: int,
+    polls: int = 4,
+    load_cpu: int | None = None,
+) -> Measure:
+    """Load ``server`` with wrk and ``bench/mix.lua`` for ``seconds`` (wrk on ``load_cpu``)."""
     command = [
         "wrk",
         "-t1",
@@ -67,7 +100,9 @@ def measure_wrk(target: str, server: ServerProcess, seconds: int, connections: i
         server.base_url,
         "--",
         DEMO_KEY,
+        str(polls),
     ]
+    command = _on_cpu(load_cpu, command)
     cpu = server.cpu_seconds()
     done = subprocess.run(command, capture_output=True, text=True, check=True, timeout=seconds + 60)
     last = [line for line in done.stdout.splitlines() if line.startswith("{")][-1]
@@ -88,10 +123,17 @@ def measure_wrk(target: str, server: ServerProcess, seconds: int, connections: i
     )
 
 
-def measure_python(target: str, server: ServerProcess, seconds: int, connections: int) -> Measure:
-    """Load ``server`` with the Python load generator for ``seconds``."""
+def measure_python(
+    target: str,
+    server: ServerProcess,
+    seconds: int,
+    connections: int,
+    polls: int = 4,
+    load_cpu: int | None = None,
+) -> Measure:
+    """Load ``server`` with the Python load generator for ``seconds`` (never pinned)."""
     host, port = server.host_port
-    mix = CreatePollMix(f"{host}:{port}", DEMO_KEY)
+    mix = CreatePollMix(f"{host}:{port}", DEMO_KEY, polls=polls)
     cpu = server.cpu_seconds()
     result = run_load(host, port, mix, connections=connections, duration=seconds)
     bad = sum(n for (_, status), n in result.statuses.items() if not 200 <= status < 300)
@@ -109,78 +151,76 @@ def measure_python(target: str, server: ServerProcess, seconds: int, connections
 
 @dataclass(frozen=True)
 class Comparison:
-    """Every round's measures of both servers."""
+    """Every round's measures of every server, by name (mock, bare, baseline, peers)."""
 
     tool: str
-    mock: list[Measure]
-    bare: list[Measure]
-    baseline: list[Measure] = field(default_factory=list)
-    """The mock served from another tree (``--baseline-pythonpath``), when asked for."""
+    measures: dict[str, list[Measure]]
+    polls: int = 4
+    absent: tuple[str, ...] = ()
+    """Peers that are not installed, so not measured."""
+    stack: tuple[str, str] = ("", "")
+    """The HTTP parser and event loop the mock and the bare endpoint ran on."""
+    pinned: tuple[int, int] | None = None
+    """The CPU every server ran on and the load generator's (``taskset``), if pinned."""
 
-    @staticmethod
-    def _median(measures: list[Measure], name: str) -> float:
-        return float(statistics.median(float(getattr(m, name)) for m in measures))
+    @property
+    def targets(self) -> list[str]:
+        """Return the servers measured, in a fixed order."""
+        order = ["mock", "bare", "baseline", "wiremock", "prism"]
+        return [name for name in order if name in self.measures]
 
     def median(self, target: str, name: str) -> float:
-        """Return the median over rounds of one figure (``rps``, ``p50_ms``, ``p99_ms``)."""
-        measures = {"mock": self.mock, "bare": self.bare, "baseline": self.baseline}[target]
-        return self._median(measures, name)
+        """Return the median over rounds of one figure (``rps``, ``p50_ms``, ``cpu_us``...)."""
+        return float(statistics.median(float(getattr(m, name)) for m in self.measures[target]))
 
-    def ratios_of(self, measures: list[Measure]) -> list[float]:
-        """Return req/s over bare req/s for each round (measured back to back)."""
-        return [m.rps / b.rps for m, b in zip(measures, self.bare, strict=True)]
+    def ratios(self, target: str = "mock", over: str = "bare") -> list[float]:
+        """Return ``target`` req/s over ``over`` req/s for each round (measured back to back)."""
+        pairs = zip(self.measures[target], self.measures[over], strict=True)
+        return [m.rps / o.rps for m, o in pairs]
 
-    def cpu_ratio_of(self, measures: list[Measure]) -> float:
-        """Return the median over rounds of bare CPU per request over ``measures``' CPU."""
-        return float(
-            statistics.median(
-                b.cpu_us / m.cpu_us for m, b in zip(measures, self.bare, strict=True) if m.cpu_us
-            )
-        )
+    def ratio(self, target: str = "mock", over: str = "bare") -> float:
+        """Return the median over rounds of ``ratios``."""
+        return statistics.median(self.ratios(target, over))
 
-    @property
-    def ratios(self) -> list[float]:
-        """Return mock req/s over bare req/s for each round (the two ran back to back)."""
-        return self.ratios_of(self.mock)
-
-    @property
-    def ratio(self) -> float:
-        """Return the median over rounds of mock req/s over bare req/s."""
-        return statistics.median(self.ratios)
-
-    @property
-    def cpu_ratio(self) -> float:
-        """Return the median over rounds of bare CPU per request over mock CPU per request.
+    def cpu_ratio(self, target: str = "mock", over: str = "bare") -> float:
+        """Return the median over rounds of ``over``'s CPU per request over ``target``'s.
 
         A single worker's capacity is the inverse of its CPU time per request,
         and CPU time is far less disturbed by other load on a shared machine
-        than wall-clock throughput.
+        than wall-clock throughput. (A peer on the JVM or node may use more
+        than one thread.)
         """
-        return self.cpu_ratio_of(self.mock)
+        pairs = zip(self.measures[target], self.measures[over], strict=True)
+        return float(statistics.median(o.cpu_us / m.cpu_us for m, o in pairs if m.cpu_us))
 
     @property
     def errors(self) -> int:
         """Return the errors seen in every round."""
-        return sum(m.errors for m in self.mock + self.bare + self.baseline)
+        return sum(m.errors for measures in self.measures.values() for m in measures)
 
 
 def compare(
     *,
     rounds: int,
     seconds: int,
-    connections: int,
+    connections: int = CONNECTIONS,
     tool: str = "auto",
     warmup: int = 2,
     baseline: str | None = None,
+    polls: int = 4,
+    peers: bool = True,
+    pin: bool = False,
 ) -> Comparison:
     """Serve the apps, warm each up, then measure ``rounds`` rounds in alternating order.
 
     ``baseline`` is a directory put first on ``PYTHONPATH`` of a third server:
     a tree whose ``rivya_contract`` package stands in for the installed one.
+    ``peers`` adds WireMock and Prism where installed. ``pin`` runs every server on
+    one CPU and wrk on another (``pinning``), where the machine allows.
     """
     chosen = pick_tool(tool)
     measure = measure_wrk if chosen == "wrk" else measure_python
-    commands = {
+    commands: dict[str, ServerProcess] = {
         "mock": ServerProcess(mock_command(*MOCK_FLAGS)),
         "bare": ServerProcess(bare_command()),
     }
@@ -188,23 +228,53 @@ def compare(
         commands["baseline"] = ServerProcess(
             mock_command(*MOCK_FLAGS), env={"PYTHONPATH": baseline}
         )
+    absent = []
+    if peers:
+        for name, peer in available().items():
+            if peer is None:
+                absent.append(name)
+            else:
+                commands[name] = peer
+    pinned = pinning() if pin else None
+    load_cpu = None
+    if pinned is not None:
+        server_cpu, load_cpu = pinned
+        for server in commands.values():
+            server.command = _on_cpu(server_cpu, server.command)
     with ExitStack() as stack:
         servers = {name: stack.enter_context(server) for name, server in commands.items()}
         for name, server in servers.items():
-            measure(name, server, warmup, connections)
+            # the JVM compiles its hot path during the first seconds: give the peers longer
+            seconds_ = warmup * (3 if name in PEERS else 1)
+            measure(name, server, seconds_, connections, polls, load_cpu)
         results: dict[str, list[Measure]] = {name: [] for name in servers}
         for index in range(rounds):
             order = list(servers) if index % 2 else list(reversed(servers))
             for name in order:
-                results[name].append(measure(name, servers[name], seconds, connections))
-    return Comparison(chosen, results["mock"], results["bare"], results.get("baseline", []))
+                measured = measure(name, servers[name], seconds, connections, polls, load_cpu)
+                results[name].append(measured)
+    return Comparison(chosen, results, polls, tuple(absent), server_stack(), pinned)
+
+
+PEERS = ("wiremock", "prism")
+
+
+def _goal(result: Comparison, over: str) -> float | None:
+    if over == "bare":
+        return GOALS["bare"] if result.polls else CREATES_GOAL
+    return GOALS.get(over) if result.polls == 4 else None
 
 
 def rows(result: Comparison) -> list[Row]:
     """Return the table rows of a comparison."""
     tool = result.tool
-    out = []
-    for target in ("mock", "bare", "baseline")[: 3 if result.baseline else 2]:
+    load = "creates only" if result.polls == 0 else f"1 create : {result.polls} polls"
+    http, loop = result.stack
+    where = "not pinned"
+    if result.pinned is not None:
+        where = f"servers on CPU {result.pinned[0]}, wrk on CPU {result.pinned[1]}"
+    out = [Row("http", "load; server stack", f"{load}; uvicorn on {http} and {loop}; {where}")]
+    for target in result.targets:
         out.append(
             Row(
                 "http",
@@ -214,34 +284,40 @@ def rows(result: Comparison) -> list[Row]:
                 f"{result.median(target, 'cpu_us'):.0f}",
             )
         )
-    spread = f"{min(result.ratios):.2f}..{max(result.ratios):.2f}"
-    out.append(
-        Row(
-            "http",
-            f"mock / bare req/s, median of {len(result.ratios)} rounds (range)",
-            f"{result.ratio:.2f} ({spread})",
-            f">= {GOAL}",
-            result.ratio >= GOAL,
+    for over in result.targets[1:]:
+        target = "baseline" if over == "baseline" else "mock"
+        if over == "baseline":
+            over = "bare"
+        ratios = result.ratios(target, over)
+        spread = f"{min(ratios):.2f}..{max(ratios):.2f}"
+        goal = None if target == "baseline" else _goal(result, over)
+        ratio = result.ratio(target, over)
+        out.append(
+            Row(
+                "http",
+                f"{target} / {over} req/s, median of {len(ratios)} rounds (range)",
+                f"{ratio:.2f} ({spread})",
+                "" if goal is None else f">= {goal}",
+                None if goal is None else ratio >= goal,
+            )
         )
-    )
-    out.append(
-        Row(
-            "http",
-            "bare / mock server CPU per request, median of rounds",
-            f"{result.cpu_ratio:.2f}",
-            f">= {GOAL}",
-            result.cpu_ratio >= GOAL,
-        )
-    )
+        if over == "bare":
+            cpu = result.cpu_ratio(target, over)
+            out.append(
+                Row("http", f"{over} / {target} server CPU per request", f"{cpu:.2f}", "", None)
+            )
+    for name in result.absent:
+        out.append(Row("http", f"{name}", "absent: not installed (see bench/RESULTS.md)"))
     out.append(Row("http", "error responses", str(result.errors), "0", result.errors == 0))
     return out
 
 
 def run(quick: bool = True) -> list[Row]:
-    """Run the benchmark (quick: 4 rounds of 4 s; full: 8 rounds of 10 s); return its rows."""
-    if quick:
-        return rows(compare(rounds=4, seconds=4, connections=8))
-    return rows(compare(rounds=8, seconds=10, connections=8))
+    """Run the benchmark (quick: 3 rounds of 4 s; full: 8 of 10 s), mix then creates; its rows."""
+    rounds, seconds = (3, 4) if quick else (8, 10)
+    mix = rows(compare(rounds=rounds, seconds=seconds))
+    creates = rows(compare(rounds=rounds, seconds=seconds, polls=0, peers=False))
+    return mix + creates
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -249,8 +325,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--connections", type=int, default=CONNECTIONS)
     parser.add_argument("--tool", choices=("auto", "wrk", "python"), default="auto")
+    parser.add_argument("--polls", type=int, default=4, help="polls per create; 0: creates only")
+    parser.add_argument("--no-peers", action="store_true", help="leave WireMock and Prism out")
+    parser.add_argument(
+        "--pin", action="store_true", help="every server on one CPU, wrk on another (taskset)"
+    )
     parser.add_argument(
         "--baseline-pythonpath",
         metavar="DIR",
@@ -263,26 +344,24 @@ def main(argv: Sequence[str] | None = None) -> None:
         connections=args.connections,
         tool=args.tool,
         baseline=args.baseline_pythonpath,
+        polls=args.polls,
+        peers=not args.no_peers,
+        pin=args.pin,
     )
-    for index, (mock, bare) in enumerate(zip(result.mock, result.bare, strict=True)):
-        print(
-            f"round {index + 1}: mock {mock.rps:,.0f} req/s "
-            f"(p50 {mock.p50_ms:.2f} ms, p99 {mock.p99_ms:.2f} ms, {mock.cpu_us:.0f} us CPU/req, "
-            f"errors {mock.errors}); bare {bare.rps:,.0f} req/s (p50 {bare.p50_ms:.2f} ms, "
-            f"p99 {bare.p99_ms:.2f} ms, {bare.cpu_us:.0f} us CPU/req, errors {bare.errors}); "
-            f"ratio {mock.rps / bare.rps:.2f}"
+    for index in range(args.rounds):
+        parts = []
+        for target in result.targets:
+            m = result.measures[target][index]
+            parts.append(
+                f"{target} {m.rps:,.0f} req/s (p50 {m.p50_ms:.2f} ms, p99 {m.p99_ms:.2f} ms, "
+                f"{m.cpu_us:.0f} us CPU/req, errors {m.errors})"
+            )
+        ratios = ", ".join(
+            f"mock/{over} {result.ratios('mock', over)[index]:.2f}"
+            for over in result.targets
+            if over not in ("mock", "baseline")
         )
-    if result.baseline:
-        ratios = result.ratios_of(result.baseline)
-        print(
-            "baseline: per round req/s "
-            + ", ".join(f"{m.rps:,.0f}" for m in result.baseline)
-            + "; CPU us/req "
-            + ", ".join(f"{m.cpu_us:.0f}" for m in result.baseline)
-            + f"; baseline / bare req/s median {statistics.median(ratios):.2f} "
-            f"({min(ratios):.2f}..{max(ratios):.2f}); bare / baseline CPU per request "
-            f"{result.cpu_ratio_of(result.baseline):.2f}"
-        )
+        print(f"round {index + 1}: " + "; ".join(parts) + f"; {ratios}")
     from bench.table import render
 
     print(render(rows(result)))

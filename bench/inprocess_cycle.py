@@ -2,7 +2,8 @@
 
 Measured twice: through the plain pipeline (``mock.api.handle``) and through
 respx routing for an httpx client, the way the pytest plugin serves tests. The
-goal is a median full cycle under 1 ms.
+goals: a median full cycle under 0.08 ms through the pipeline, under 0.4 ms
+through httpx and respx (most of which is httpx's own work).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from rivya_contract.mock_server import Mock, MockConfig, Reply
 from rivya_contract.mock_server.clock import VirtualClock
 from rivya_contract.schemas import contract
 
-GOAL_MS = 1.0
+GOAL_MS = {"mock.api.handle": 0.08, "httpx + respx": 0.4}
+"""The goal for the median cycle, by way."""
 BASE_URL = "https://rivya.ai"
 MODEL = "grok-imagine"
 
@@ -166,8 +168,8 @@ def rows(results: dict[str, tuple[float, float, str]]) -> list[Row]:
                 "in-process cycle",
                 f"{way}: median (p99) ms per cycle",
                 f"{median:.3f} ({p99:.3f})",
-                f"median < {GOAL_MS:g} ms",
-                median < GOAL_MS,
+                f"median < {GOAL_MS[way]:g} ms",
+                median < GOAL_MS[way],
             )
         )
     return out

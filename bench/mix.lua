@@ -1,5 +1,6 @@
 -- wrk script: 1 create to 4 polls of tasks created earlier, with the API key and JSON content type.
--- Usage: wrk -t1 -c8 -d10s -s bench/mix.lua http://127.0.0.1:PORT -- <api key>
+-- Usage: wrk -t1 -c32 -d10s -s bench/mix.lua http://127.0.0.1:PORT -- <api key> [polls per create]
+-- Polls per create is 4 unless given; 0 sends creates only.
 -- The last line printed is one JSON object with the totals and latency percentiles (microseconds).
 
 local create_body = '{"model":"grok-imagine","prompt":"a lighthouse at dusk, oil on canvas",'
@@ -11,17 +12,19 @@ local next_slot = 1
 local sent = 0
 local create_headers = {}
 local poll_headers = {}
+local polls = 4
 
 function init(args)
   local key = args[1] or "rvya_sk_mock_0000000000000000"
   create_headers["Authorization"] = "Bearer " .. key
   create_headers["Content-Type"] = "application/json"
   poll_headers["Authorization"] = "Bearer " .. key
+  polls = tonumber(args[2] or "4")
 end
 
 function request()
   sent = sent + 1
-  if count == 0 or sent % 5 == 1 then
+  if count == 0 or polls == 0 or sent % (polls + 1) == 1 then
     return wrk.format("POST", "/api/v1/generations", create_headers, create_body)
   end
   local id = ids[math.random(count)]

@@ -40,9 +40,10 @@ def post_json(host: str, path: str, key: str, body: bytes, extra: str = "") -> b
 
 
 class CreatePollMix:
-    """One create to four polls; each poll names one of the last tasks created."""
+    """One create to ``polls`` polls (4; 0 for creates only); each poll names a recent task."""
 
-    def __init__(self, host: str, key: str, *, seed: int = 1) -> None:
+    def __init__(self, host: str, key: str, *, seed: int = 1, polls: int = 4) -> None:
+        self.polls = polls
         self.host = host
         self.key = key
         raw = post_json(host, "/api/v1/generations", key, CREATE_BODY)
@@ -58,9 +59,9 @@ class CreatePollMix:
         return Request("poll", get(self.host, path, self.key), 200)
 
     def next_request(self) -> Request:
-        """Return a create every fifth request (or while no task is known), else a poll."""
+        """Return a create every ``polls + 1`` requests (or while no task is known), else a poll."""
         self._sent += 1
-        if not self.ids or self._sent % 5 == 1:
+        if not self.ids or self._sent % (self.polls + 1) == 1 or not self.polls:
             return self.create
         return self.poll(self.ids[self._rng.randrange(len(self.ids))])
 

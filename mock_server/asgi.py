@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route as StarletteRoute
 from starlette.types import Receive, Scope, Send
 
@@ -96,13 +97,25 @@ def _has_body(headers: dict[str, str]) -> bool:
 
 
 async def _read_body(request: Request, pending: Pending, timeout: float) -> ApiError | None:
-    """Feed the request body to ``pending``; return the error if it stalls or is cut short."""
-    deadline = asyncio.get_running_loop().time() + timeout
+    """Feed the request body to ``pending``; return the error if it stalls or is cut short.
+
+    The chunks are fed as ``request.stream()`` yields them (the non-empty ones,
+    then ``b""``); the timer is only moved when more of the body is to come.
+    """
+    loop = asyncio.get_running_loop()
     try:
-        async with asyncio.timeout_at(deadline) as limit:
-            async for chunk in request.stream():
-                pending.feed(chunk)
-                limit.reschedule(asyncio.get_running_loop().time() + timeout)
+        async with asyncio.timeout_at(loop.time() + timeout) as limit:
+            while True:
+                message = await request.receive()
+                if message["type"] != "http.request":  # http.disconnect
+                    raise ClientDisconnect()
+                chunk = message.get("body", b"")
+                if chunk:
+                    pending.feed(chunk)
+                if not message.get("more_body", False):
+                    break
+                limit.reschedule(loop.time() + timeout)
+        pending.feed(b"")
     except TimeoutError:
         return ApiError(
             "validation_failed",
@@ -112,6 +125,35 @@ async def _read_body(request: Request, pending: Pending, timeout: float) -> ApiE
     except ClientDisconnect:
         return ApiError("validation_failed", "the connection closed before the body was complete")
     return None
+
+
+class MockApp(Starlette):
+    """The mock's Starlette app, which hands HTTP requests straight to its one endpoint.
+
+    Every path goes to the same endpoint, and the endpoint answers every
+    request it is given (``Api`` catches what its steps raise), so routing,
+    the exception middleware and the route's wrappers would add only their
+    cost to each request: HTTP requests skip them. Anything else (a
+    websocket, lifespan) and an app given middleware of its own
+    (``add_middleware``) go the whole Starlette way.
+    """
+
+    def __init__(self, endpoint: Callable[[Request], Awaitable[Response]], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._endpoint = endpoint
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one request: straight to the endpoint when it is plain HTTP."""
+        if scope["type"] != "http" or self.user_middleware:
+            await super().__call__(scope, receive, send)
+            return
+        scope["app"] = self
+        try:
+            response = await self._endpoint(Request(scope, receive, send))
+        except Exception:  # a defect of the adapter itself: answer 500 as Starlette would
+            await PlainTextResponse("Internal Server Error", 500)(scope, receive, send)
+            raise
+        await response(scope, receive, send)
 
 
 def build_app(mock: Mock) -> Starlette:
@@ -158,4 +200,4 @@ def build_app(mock: Mock) -> Starlette:
 
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
     routes = [StarletteRoute("/{path:path}", endpoint, methods=methods)]
-    return Starlette(routes=routes, exception_handlers={404: unrouted, 405: unrouted})
+    return MockApp(endpoint, routes=routes, exception_handlers={404: unrouted, 405: unrouted})

@@ -8,6 +8,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from rivya_contract.schemas import contract
 
 if TYPE_CHECKING:
@@ -92,7 +94,11 @@ class Reply:
 
     @classmethod
     def json(cls, status: int, payload: Any, headers: Mapping[str, str] | None = None) -> Reply:
-        """Return a JSON reply."""
+        """Return a JSON reply, compact, non-ASCII characters as UTF-8."""
+        try:
+            return cls(status, orjson.dumps(payload), dict(headers or {}))
+        except TypeError:  # an unpaired surrogate, a key that is not a string, a huge integer
+            pass
         text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
         try:
             body = text.encode()

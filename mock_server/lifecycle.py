@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from rivya_contract.mock_server import results
@@ -91,6 +92,10 @@ def new_task(
     )
 
 
+_iso = lru_cache(maxsize=4096)(iso)
+"""``iso`` remembered: a task's creation time is rendered on every poll of it."""
+
+
 def task_view(task: Task, now: float, base_url: str, *, created: bool = False) -> dict[str, Any]:
     """Return the public task object as the API shows it at ``now``.
 
@@ -113,8 +118,8 @@ def task_view(task: Task, now: float, base_url: str, *, created: bool = False) -
         "model": task.model,
         "reserved_credits": task.reserved_credits,
         "final_credits": final_credits,
-        "created_at": iso(task.created_at),
-        "updated_at": iso(task.created_at if created else task.updated_at(now)),
+        "created_at": _iso(task.created_at),
+        "updated_at": _iso(task.created_at if created else task.updated_at(now)),
         "result": result,
         "error": error,
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import importlib
 import socket
 import threading
 import time
@@ -16,6 +17,35 @@ from starlette.types import ASGIApp
 from rivya_contract.mock_server.mock import Mock
 
 STARTUP_TIMEOUT = 10.0
+
+
+def _loads(module: str) -> bool:
+    try:
+        importlib.import_module(module)
+    except Exception:  # not installed, or a build that cannot load on this platform
+        return False
+    return True
+
+
+def server_stack() -> tuple[str, str]:
+    """Return the HTTP parser and event loop uvicorn serves on: httptools and uvloop if they load.
+
+    Each falls back on its own to what the standard library offers (h11, asyncio),
+    so a platform without one of the C extensions still serves, only slower.
+    """
+    http = "httptools" if _loads("httptools") else "h11"
+    loop = "uvloop" if _loads("uvloop") else "asyncio"
+    return http, loop
+
+
+def _uvicorn_stack() -> tuple[Any, str]:
+    """Return uvicorn's ``http`` and ``loop`` settings for ``server_stack()``."""
+    http, loop = server_stack()
+    if http == "httptools":
+        from rivya_contract.mock_server.http_protocol import HttpToolsWithH11
+
+        return HttpToolsWithH11, loop
+    return http, loop
 
 
 class PortInUse(Exception):
@@ -51,11 +81,14 @@ def serve_app(
     ``sock``, from ``bind``, is served instead of binding ``host:port`` here.
     Logging is left as the caller configured it (``logs.configure``).
     """
+    http, loop = _uvicorn_stack()
     server = uvicorn.Server(
         uvicorn.Config(
             app,
             host=host,
             port=port,
+            http=http,
+            loop=loop,
             log_level="warning",
             log_config=None,
             access_log=False,
@@ -79,10 +112,13 @@ class AppThread:
     """A uvicorn server for any ASGI app in a daemon thread; a context manager."""
 
     def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> None:
+        http, loop = _uvicorn_stack()
         config = uvicorn.Config(
             app,
             host=host,
             port=port,
+            http=http,
+            loop=loop,
             log_level="warning",
             access_log=False,
             lifespan="off",

@@ -14,6 +14,7 @@ timeout raises ``httpx.ReadTimeout`` after the timeout.
 
 from __future__ import annotations
 
+import inspect
 import math
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -73,6 +74,12 @@ class _LatentStream(httpx.SyncByteStream, httpx.AsyncByteStream):
 
 class MockHandler:
     """Answers httpx requests from a ``Mock``'s pipeline; call it with an ``httpx.Request``."""
+
+    __signature__ = inspect.Signature(
+        [inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    )
+    """What calling a handler takes, stated: respx reads a side effect's signature on every
+    request, and working it out from ``__call__`` costs more than the mock's answer."""
 
     def __init__(self, mock: Mock, *, latency: Latency = "auto") -> None:
         self.mock = mock
@@ -141,6 +148,8 @@ def mock_router(
     """
     import respx
 
+    # Mocked at httpcore, as respx does by default: its httpx mocker would take over every
+    # client's transport, the mock's own webhook sender's routes included.
     router = respx.MockRouter(assert_all_called=False, assert_all_mocked=True)
     router.route(url__startswith=base_url.rstrip("/") + "/", name="rivya").mock(
         side_effect=MockHandler(mock, latency=latency)

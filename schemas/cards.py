@@ -11,6 +11,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from referencing import Registry
 
+from rivya_contract.schemas.checks import Check, compile_check
 from rivya_contract.schemas.steps import StepValidator
 
 REFERENCE_ITEMS = "referenceMediaItems"
@@ -130,6 +131,8 @@ class ModelCard:
     processing_seconds: float
     raw: Mapping[str, Any] = field(repr=False)
     request_validator: Draft202012Validator = field(repr=False, compare=False)
+    request_check: Check | None = field(default=None, repr=False, compare=False)
+    """``request_validator``'s verdict alone, compiled to plain checks (``checks.py``)."""
     api_status: str = "available"
     metering: Metering | None = None
     output: Mapping[str, Any] = field(default_factory=dict, repr=False)
@@ -171,6 +174,7 @@ class ModelCard:
         request_schema = _request_schema(
             schemas["generation-request"], raw["id"], required, prompt, params_schema
         )
+        validator = StepValidator(request_schema, registry=registry)
         defaults = {
             key: spec["default"]
             for key, spec in raw["params"]["properties"].items()
@@ -200,7 +204,8 @@ class ModelCard:
             queued_seconds=float(raw["simulation"]["queued_seconds"]),
             processing_seconds=float(raw["simulation"]["processing_seconds"]),
             raw=raw,
-            request_validator=StepValidator(request_schema, registry=registry),
+            request_validator=validator,
+            request_check=compile_check(request_schema, validator),
             api_status=raw["api_status"],
             metering=_metering(raw.get("metering")),
             output=raw["output"],
