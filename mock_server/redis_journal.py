@@ -1,7 +1,8 @@
 """The journal of every process on a Redis store: one list, bounded in entries and bytes.
 
-Each entry is kept as JSON with its headers already redacted (nothing at rest in Redis
-holds a credential header); bodies are redacted when read, as in process. Appending and
+Each entry is kept as JSON with its credential headers, the admin token and every key
+of the usual shape already redacted from its headers (a lookup-free pass); the rest is
+redacted when read, as in process. Appending and
 trimming are one script; reading turns each kept entry back into a ``JournalEntry``.
 """
 
@@ -13,13 +14,14 @@ from typing import Any
 
 from rivya_contract.mock_server.exchange import Call, Reply
 from rivya_contract.mock_server.journal import DEFAULT_MAX_BYTES, Journal, JournalEntry
+from rivya_contract.mock_server.redaction import Redactor
 from rivya_contract.mock_server.redis_store import RedisStore
 
 Raw = bytes
 """An entry as Redis keeps it (the class's ``bytes`` property hides the builtin there)."""
 
 
-def _encoded(entry: JournalEntry) -> str:
+def _encoded(entry: JournalEntry, headers: dict[str, str]) -> str:
     return json.dumps(
         {
             "at": entry.at,
@@ -30,7 +32,7 @@ def _encoded(entry: JournalEntry) -> str:
             "account_id": entry.account_id,
             "status": entry.status,
             "code": entry.code,
-            "headers": entry.headers,
+            "headers": headers,
             "body": entry.body.decode("latin-1"),
             "body_truncated": entry.body_truncated,
             "ms": entry.ms,
@@ -57,6 +59,9 @@ class SharedJournal(Journal):
         self._store = store
         self._key = store.prefix + "journal"
         self._read: dict[Raw, JournalEntry] = {}
+        at_rest = Redactor(self.redactor.secrets)  # no known keys: no lookup, no round trip
+        self._at_rest = (at_rest, at_rest.values())
+        """What recording redacts from the headers, and the values it looks for."""
 
     @property
     def bytes(self) -> int:
@@ -66,7 +71,11 @@ class SharedJournal(Journal):
     def record(self, at: float, call: Call, reply: Reply) -> None:
         """Append a finished request; the oldest go past ``size`` entries or ``max_bytes``."""
         entry = JournalEntry(at, call, reply, self.redactor)
-        self._store.run("journal_add", _encoded(entry), self.size, self.max_bytes)
+        redactor, values = self._at_rest
+        headers = {
+            name: redactor.header(name, value, values) for name, value in call.headers.items()
+        }
+        self._store.run("journal_add", _encoded(entry, headers), self.size, self.max_bytes)
 
     def clear(self) -> None:
         """Forget every entry of every process."""

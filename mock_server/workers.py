@@ -53,10 +53,15 @@ def app() -> ASGIApp:
 
 def serve_workers(config: MockConfig, sock: socket.socket, announce: Callable[[str], None]) -> None:
     """Serve ``config.workers`` worker processes on ``sock`` until interrupted."""
+    from rivya_contract.mock_server.serving import _uvicorn_stack
+
     os.environ[CONFIG_ENV] = config_json(config)
+    http, loop = _uvicorn_stack()
     server_config = uvicorn.Config(
         f"{__name__}:app",
         factory=True,
+        http=http,
+        loop=loop,
         workers=config.workers,
         log_level="warning",
         log_config=None,
