@@ -126,8 +126,12 @@ def drifting(answer: Answer) -> Answer:
 
 
 def upstream_config() -> MockConfig:
-    """A real-clock upstream whose tasks take 1.2 s, with the secret key."""
-    return MockConfig(api_key=SECRET_KEY, queued_seconds=0.4, processing_seconds=0.8)
+    """A real-clock upstream whose tasks take 1.8 s, with the secret key.
+
+    Polled a second apart, the first poll sees queued (within 0.6 s), the second
+    processing (up to 0.8 s late on a busy machine) and the third the outcome.
+    """
+    return MockConfig(api_key=SECRET_KEY, queued_seconds=0.6, processing_seconds=1.2)
 
 
 @contextmanager
