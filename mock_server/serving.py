@@ -8,11 +8,12 @@ import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 import uvicorn
 from starlette.types import ASGIApp
 
+from rivya_contract.mock_server.connections import Bounds
 from rivya_contract.mock_server.mock import Mock
 
 STARTUP_TIMEOUT = 10.0
@@ -45,11 +46,13 @@ def serve_app(
     announce: Callable[[str], None],
     *,
     sock: socket.socket | None = None,
+    bounds: Bounds | None = None,
 ) -> None:
     """Serve ``app`` under uvicorn until interrupted; pass each bound base URL to ``announce``.
 
     ``sock``, from ``bind``, is served instead of binding ``host:port`` here.
-    Logging is left as the caller configured it (``logs.configure``).
+    Logging is left as the caller configured it (``logs.configure``). ``bounds``
+    (``connections.Bounds``) hold every connection to its timeouts and limits.
     """
     server = uvicorn.Server(
         uvicorn.Config(
@@ -60,6 +63,7 @@ def serve_app(
             log_config=None,
             access_log=False,
             lifespan="off",
+            **(bounds or Bounds()).uvicorn_options("h11"),
         )
     )
     original_startup = server.startup
@@ -78,7 +82,15 @@ def serve_app(
 class AppThread:
     """A uvicorn server for any ASGI app in a daemon thread; a context manager."""
 
-    def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        bounds: Bounds | None = None,
+        http: Literal["auto", "h11", "httptools"] = "h11",
+    ) -> None:
         config = uvicorn.Config(
             app,
             host=host,
@@ -86,7 +98,7 @@ class AppThread:
             log_level="warning",
             access_log=False,
             lifespan="off",
-            timeout_keep_alive=30,
+            **(bounds or Bounds()).uvicorn_options(http),
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="rivya-serve", daemon=True)
@@ -132,7 +144,14 @@ class ServerThread(AppThread):
     """
 
     def __init__(
-        self, mock: Mock, host: str = "127.0.0.1", port: int = 0, *, app: ASGIApp | None = None
+        self,
+        mock: Mock,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        app: ASGIApp | None = None,
+        http: Literal["auto", "h11", "httptools"] = "h11",
     ) -> None:
-        super().__init__(mock.app if app is None else app, host, port)
+        served = mock.app if app is None else app
+        super().__init__(served, host, port, bounds=Bounds.of(mock.config), http=http)
         self.mock = mock
