@@ -18,10 +18,12 @@ Every rejection is an ``UploadError`` whose message can be shown to the client.
 from __future__ import annotations
 
 import re
+import tempfile
 import unicodedata
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from python_multipart import MultipartParser
 from python_multipart.exceptions import MultipartParseError
@@ -124,6 +126,27 @@ class _Part:
     content_type: str = DEFAULT_FILE_CONTENT_TYPE
     limit: int = 0
     data: bytearray | None = None
+    """A text field's bytes, or None before the headers are read."""
+    spool: IO[bytes] | None = None
+    """A file's bytes: in memory up to ``SPILL_BYTES``, then in a temporary file."""
+    size: int = 0
+
+
+SPILL_BYTES = 1_048_576
+"""Bytes of an uploaded file kept in memory while it is read; past it, it spills to disk
+until the request ends (so concurrent uploads hold at most this much memory each)."""
+
+
+def _weakly(reader: MultipartReader, name: str) -> Callable[..., None]:
+    """Return a callback calling ``reader.<name>`` while the reader lives, held weakly."""
+    ref = weakref.ref(reader)
+
+    def call(*args: Any) -> None:
+        found = ref()
+        if found is not None:
+            getattr(found, name)(*args)
+
+    return call
 
 
 class MultipartReader:
@@ -181,17 +204,21 @@ class MultipartReader:
         self._max_parts = max_parts
         self._max_field_bytes = max_field_bytes
         self._file_field = file_field
-        callbacks: MultipartCallbacks = {
-            "on_part_begin": self._on_part_begin,
-            "on_header_begin": self._on_header_begin,
-            "on_header_field": self._on_header_field,
-            "on_header_value": self._on_header_value,
-            "on_header_end": self._on_header_end,
-            "on_headers_finished": self._on_headers_finished,
-            "on_part_data": self._on_part_data,
-            "on_part_end": self._on_part_end,
-            "on_end": self._on_end,
-        }
+        # The parser holds its callbacks; bound methods would make a reference cycle that
+        # keeps the whole upload alive until the garbage collector runs, so they hold the
+        # reader weakly and the buffers go as soon as the request does.
+        names = (
+            "on_part_begin",
+            "on_header_begin",
+            "on_header_field",
+            "on_header_value",
+            "on_header_end",
+            "on_headers_finished",
+            "on_part_data",
+            "on_part_end",
+            "on_end",
+        )
+        callbacks = cast("MultipartCallbacks", {name: _weakly(self, "_" + name) for name in names})
         self._parser = MultipartParser(boundary, callbacks)
         self._fields: dict[str, str] = {}
         self._file: FilePart | None = None
@@ -306,6 +333,8 @@ class MultipartReader:
         part = self._part
         part.name = name
         part.data = bytearray()
+        if name == self._file_field and raw_filename is not None and self._file is None:
+            part.spool = tempfile.SpooledTemporaryFile(max_size=SPILL_BYTES)  # noqa: SIM115
         if name == self._file_field:
             if raw_filename is None:
                 raise UploadError(f"field {name!r} must be a file upload with a filename")
@@ -327,16 +356,32 @@ class MultipartReader:
         part = self._part
         if part.data is None:  # the parser reports data only after the headers
             return
-        if part.is_file:
-            if len(part.data) + (end - start) > part.limit:
+        if part.is_file and part.spool is not None:
+            part.size += end - start
+            if part.size > part.limit:
+                self._release()
                 raise UploadError(f"file exceeds {part.limit} bytes")
-        elif len(part.data) + (end - start) > self._max_field_bytes:
+            part.spool.write(memoryview(data)[start:end])
+            return
+        if len(part.data) + (end - start) > self._max_field_bytes:
             raise UploadError(f"field {part.name!r} exceeds {self._max_field_bytes} bytes")
         part.data += memoryview(data)[start:end]
 
+    def _release(self) -> None:
+        """Close the file part's spool (and delete its temporary file, if it spilled)."""
+        spool, self._part.spool = self._part.spool, None
+        if spool is not None:
+            spool.close()
+
     def _on_part_end(self) -> None:
         part = self._part
-        data = bytes(part.data or b"")
+        if part.spool is not None:
+            part.spool.seek(0)
+            data = part.spool.read()
+            self._release()
+        else:
+            data = bytes(part.data or b"")
+        part.data = None  # the copy is all that is kept: never the buffer beside it
         if part.is_file:
             if not data:
                 raise UploadError("file is empty")

@@ -191,3 +191,15 @@ def test_descriptor_limit_bounds_the_connection_limit() -> None:
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
     assert Bounds(max_connections=10**9).connection_limit() == max(1, soft - SPARE_DESCRIPTORS)
     assert Bounds(max_connections=5).connection_limit() == 5
+
+
+def test_the_journal_stays_within_its_bytes_under_large_heads() -> None:
+    budget = 8 * 1024 * 1024
+    mock = Mock(MockConfig(journal_max_bytes=budget))
+    with ServerThread(mock) as running, httpx.Client(base_url=running.base_url) as client:
+        head = {"X-Padding": "p" * 120_000}
+        for _ in range(1500):
+            assert client.get(f"{API}/models", headers=head).status_code == 200
+    journal = mock.control.journal
+    assert journal.bytes <= budget
+    assert 50 <= len(journal) <= budget // 120_000
