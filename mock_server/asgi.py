@@ -152,6 +152,8 @@ def build_app(mock: Mock) -> Starlette:
             else:
                 started.feed(b"")  # what reading an empty body stream yields
             if problem is None:
+                if started.route.op.body == "upload":  # reading the file back: off the loop
+                    await run_in_threadpool(started.prepare)
                 reply = started.answer()
                 if reply.after is not None:  # off the event loop: it may wait for receivers
                     await run_in_threadpool(reply.after)

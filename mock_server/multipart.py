@@ -17,8 +17,10 @@ Every rejection is an ``UploadError`` whose message can be shown to the client.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tempfile
+import threading
 import unicodedata
 import weakref
 from collections.abc import Callable, Mapping
@@ -132,6 +134,8 @@ class _Part:
     size: int = 0
 
 
+_READING_BACK = threading.Lock()
+
 SPILL_BYTES = 1_048_576
 """Bytes of an uploaded file kept in memory while it is read; past it, it spills to disk
 until the request ends (so concurrent uploads hold at most this much memory each)."""
@@ -233,6 +237,7 @@ class MultipartReader:
         self._broken = False
         self._finished = False
         self._result: Upload | None = None
+        self._spooled: _Part | None = None
 
     @property
     def error(self) -> UploadError | None:
@@ -289,6 +294,13 @@ class MultipartReader:
         if self._error is not None:
             raise self._error
         assert self._file is not None
+        spooled, self._spooled = self._spooled, None
+        if spooled is not None and spooled.spool is not None:
+            with _READING_BACK:  # one spilled file in memory at a time, however many finish
+                spooled.spool.seek(0)
+                self._file = dataclasses.replace(self._file, data=spooled.spool.read())
+            spooled.spool.close()
+            spooled.spool = None
         self._result = Upload(fields=dict(self._fields), file=self._file)
         return self._result
 
@@ -375,12 +387,13 @@ class MultipartReader:
 
     def _on_part_end(self) -> None:
         part = self._part
-        if part.spool is not None:
-            part.spool.seek(0)
-            data = part.spool.read()
-            self._release()
-        else:
-            data = bytes(part.data or b"")
+        if part.spool is not None:  # read back in finish(), which may run off the event loop
+            if part.size == 0:
+                raise UploadError("file is empty")
+            self._spooled = part
+            self._file = FilePart(part.name, part.filename, part.content_type, b"")
+            return
+        data = bytes(part.data or b"")
         part.data = None  # the copy is all that is kept: never the buffer beside it
         if part.is_file:
             if not data:
