@@ -55,13 +55,14 @@ def new_request_id() -> str:
 class Pending:
     """A request whose head has passed every check and whose body is being read."""
 
-    __slots__ = ("_api", "_sink", "call", "route")
+    __slots__ = ("_api", "_prepared", "_sink", "call", "route")
 
     def __init__(self, api: Api, call: Call, route: Route, sink: BodySink) -> None:
         self._api = api
         self.call = call
         self.route = route
         self._sink = sink
+        self._prepared: bool | ApiError | None = None
 
     def feed(self, chunk: bytes) -> None:
         """Pass the next body chunk to the body reader."""
@@ -74,13 +75,28 @@ class Pending:
             reply.after()
         return reply
 
+    def prepare(self) -> None:
+        """End the body outside the lock (an upload's file read back from disk), once.
+
+        ``answer`` reports its error; an adapter may run this off its event loop first.
+        """
+        if self._prepared is None:
+            try:
+                self._sink.close(self.call)
+                self._prepared = True
+            except ApiError as error:
+                self._prepared = error
+
     def answer(self) -> Reply:
         """End the body and run the handler under the lock; the after-work is left to run."""
         call = self.call
         api = self._api
         with api.mock.lock:
             try:
-                self._sink.close(call)
+                if self._prepared is None:
+                    self._sink.close(call)
+                elif isinstance(self._prepared, ApiError):
+                    raise self._prepared
                 target = api.control if self.route.op.group == "control" else api.backend
                 reply = self.route.handler(call, target)
                 api.store_watch.served()

@@ -96,6 +96,21 @@ def _has_body(headers: dict[str, str]) -> bool:
     return "transfer-encoding" in headers or headers.get("content-length", "0") != "0"
 
 
+def _framing_problem(headers: dict[str, str]) -> ApiError | None:
+    """Return the error of a request whose length is given twice, or None.
+
+    With both Content-Length and Transfer-Encoding, the end of the body is ambiguous
+    (RFC 9112, section 6.3): the request is refused and the connection closed.
+    """
+    if "transfer-encoding" in headers and "content-length" in headers:
+        return ApiError(
+            "validation_failed",
+            "the request has both Content-Length and Transfer-Encoding; send one",
+            headers={"Connection": "close"},
+        )
+    return None
+
+
 async def _read_body(request: Request, pending: Pending, timeout: float) -> ApiError | None:
     """Feed the request body to ``pending``; return the error if it stalls or is cut short.
 
@@ -167,15 +182,20 @@ def build_app(mock: Mock) -> Starlette:
         }
         path, query, base_url = _target(request)
         started = api.begin(request.method, path, query, headers, base_url)
+        framing = _framing_problem(headers)
         if isinstance(started, Reply):
             reply = started
+            if framing is not None:
+                reply.headers["Connection"] = "close"
         else:
-            problem = None
-            if _has_body(headers):
+            problem = framing
+            if problem is None and _has_body(headers):
                 problem = await _read_body(request, started, mock.config.body_timeout)
             else:
                 started.feed(b"")  # what reading an empty body stream yields
             if problem is None:
+                if started.route.op.body == "upload":  # reading the file back: off the loop
+                    await run_in_threadpool(started.prepare)
                 reply = started.answer()
                 if reply.after is not None:  # off the event loop: it may wait for receivers
                     await run_in_threadpool(reply.after)

@@ -125,6 +125,7 @@ def serve(config: MockConfig) -> int:
     (``exposure.guarded``).
     """
     from rivya_contract.mock_server import logs
+    from rivya_contract.mock_server.connections import Bounds
     from rivya_contract.mock_server.exposure import guarded
     from rivya_contract.mock_server.mock import Mock
     from rivya_contract.mock_server.serving import PortInUse, bind, serve_app
@@ -149,7 +150,8 @@ def serve(config: MockConfig) -> int:
 
             serve_workers(config, sock, announce)
         else:
-            serve_app(mock.app, config.host, config.port, announce, sock=sock)
+            bounds = Bounds.of(config)
+            serve_app(mock.app, config.host, config.port, announce, sock=sock, bounds=bounds)
     except KeyboardInterrupt:
         pass
     print("rivya-mock: stopped", flush=True)

@@ -101,6 +101,16 @@ class MockConfig:
     """Seconds an Idempotency-Key is remembered."""
     max_body_bytes: int = 1_048_576
     """Largest JSON request body; larger is validation_failed."""
+    header_timeout: float = 10.0
+    """Seconds a connection may take to send a whole request head (after it opens, or after
+    its last answer) before it is closed."""
+    idle_timeout: float = 30.0
+    """Seconds a keep-alive connection may stay silent between requests before it is closed."""
+    max_head_bytes: int = 262_144
+    """Largest request head (request line and headers); larger is answered 431 and closed."""
+    max_connections: int = 1000
+    """Most connections open at once (never more than the file-descriptor limit leaves room
+    for); past it the oldest connection still waiting for a request head is closed."""
     body_timeout: float = 30.0
     """Seconds the server waits for the next piece of a request body before answering
     validation_failed and closing the connection (a Content-Length that promises more)."""
@@ -271,6 +281,10 @@ def _check(config: MockConfig) -> MockConfig:
         problems.append("body_timeout must be positive")
     if min(config.max_body_bytes, config.max_tasks, config.journal_size) < 1:
         problems.append("max_body_bytes, max_tasks and journal_size must be positive")
+    if min(config.header_timeout, config.idle_timeout) <= 0:
+        problems.append("header_timeout and idle_timeout must be positive")
+    if min(config.max_head_bytes, config.max_connections) < 1:
+        problems.append("max_head_bytes and max_connections must be positive")
     if config.journal_max_bytes < 1:
         problems.append("journal_max_bytes must be positive")
     if not config.webhook_timeout > 0 or config.webhook_disable_after < 1:

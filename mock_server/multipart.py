@@ -17,11 +17,15 @@ Every rejection is an ``UploadError`` whose message can be shown to the client.
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import tempfile
+import threading
 import unicodedata
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from python_multipart import MultipartParser
 from python_multipart.exceptions import MultipartParseError
@@ -124,6 +128,29 @@ class _Part:
     content_type: str = DEFAULT_FILE_CONTENT_TYPE
     limit: int = 0
     data: bytearray | None = None
+    """A text field's bytes, or None before the headers are read."""
+    spool: IO[bytes] | None = None
+    """A file's bytes: in memory up to ``SPILL_BYTES``, then in a temporary file."""
+    size: int = 0
+
+
+_READING_BACK = threading.Lock()
+
+SPILL_BYTES = 1_048_576
+"""Bytes of an uploaded file kept in memory while it is read; past it, it spills to disk
+until the request ends (so concurrent uploads hold at most this much memory each)."""
+
+
+def _weakly(reader: MultipartReader, name: str) -> Callable[..., None]:
+    """Return a callback calling ``reader.<name>`` while the reader lives, held weakly."""
+    ref = weakref.ref(reader)
+
+    def call(*args: Any) -> None:
+        found = ref()
+        if found is not None:
+            getattr(found, name)(*args)
+
+    return call
 
 
 class MultipartReader:
@@ -181,17 +208,21 @@ class MultipartReader:
         self._max_parts = max_parts
         self._max_field_bytes = max_field_bytes
         self._file_field = file_field
-        callbacks: MultipartCallbacks = {
-            "on_part_begin": self._on_part_begin,
-            "on_header_begin": self._on_header_begin,
-            "on_header_field": self._on_header_field,
-            "on_header_value": self._on_header_value,
-            "on_header_end": self._on_header_end,
-            "on_headers_finished": self._on_headers_finished,
-            "on_part_data": self._on_part_data,
-            "on_part_end": self._on_part_end,
-            "on_end": self._on_end,
-        }
+        # The parser holds its callbacks; bound methods would make a reference cycle that
+        # keeps the whole upload alive until the garbage collector runs, so they hold the
+        # reader weakly and the buffers go as soon as the request does.
+        names = (
+            "on_part_begin",
+            "on_header_begin",
+            "on_header_field",
+            "on_header_value",
+            "on_header_end",
+            "on_headers_finished",
+            "on_part_data",
+            "on_part_end",
+            "on_end",
+        )
+        callbacks = cast("MultipartCallbacks", {name: _weakly(self, "_" + name) for name in names})
         self._parser = MultipartParser(boundary, callbacks)
         self._fields: dict[str, str] = {}
         self._file: FilePart | None = None
@@ -206,6 +237,7 @@ class MultipartReader:
         self._broken = False
         self._finished = False
         self._result: Upload | None = None
+        self._spooled: _Part | None = None
 
     @property
     def error(self) -> UploadError | None:
@@ -262,6 +294,13 @@ class MultipartReader:
         if self._error is not None:
             raise self._error
         assert self._file is not None
+        spooled, self._spooled = self._spooled, None
+        if spooled is not None and spooled.spool is not None:
+            with _READING_BACK:  # one spilled file in memory at a time, however many finish
+                spooled.spool.seek(0)
+                self._file = dataclasses.replace(self._file, data=spooled.spool.read())
+            spooled.spool.close()
+            spooled.spool = None
         self._result = Upload(fields=dict(self._fields), file=self._file)
         return self._result
 
@@ -306,6 +345,8 @@ class MultipartReader:
         part = self._part
         part.name = name
         part.data = bytearray()
+        if name == self._file_field and raw_filename is not None and self._file is None:
+            part.spool = tempfile.SpooledTemporaryFile(max_size=SPILL_BYTES)  # noqa: SIM115
         if name == self._file_field:
             if raw_filename is None:
                 raise UploadError(f"field {name!r} must be a file upload with a filename")
@@ -327,16 +368,33 @@ class MultipartReader:
         part = self._part
         if part.data is None:  # the parser reports data only after the headers
             return
-        if part.is_file:
-            if len(part.data) + (end - start) > part.limit:
+        if part.is_file and part.spool is not None:
+            part.size += end - start
+            if part.size > part.limit:
+                self._release()
                 raise UploadError(f"file exceeds {part.limit} bytes")
-        elif len(part.data) + (end - start) > self._max_field_bytes:
+            part.spool.write(memoryview(data)[start:end])
+            return
+        if len(part.data) + (end - start) > self._max_field_bytes:
             raise UploadError(f"field {part.name!r} exceeds {self._max_field_bytes} bytes")
         part.data += memoryview(data)[start:end]
 
+    def _release(self) -> None:
+        """Close the file part's spool (and delete its temporary file, if it spilled)."""
+        spool, self._part.spool = self._part.spool, None
+        if spool is not None:
+            spool.close()
+
     def _on_part_end(self) -> None:
         part = self._part
+        if part.spool is not None:  # read back in finish(), which may run off the event loop
+            if part.size == 0:
+                raise UploadError("file is empty")
+            self._spooled = part
+            self._file = FilePart(part.name, part.filename, part.content_type, b"")
+            return
         data = bytes(part.data or b"")
+        part.data = None  # the copy is all that is kept: never the buffer beside it
         if part.is_file:
             if not data:
                 raise UploadError("file is empty")

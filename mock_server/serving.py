@@ -9,11 +9,12 @@ import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 import uvicorn
 from starlette.types import ASGIApp
 
+from rivya_contract.mock_server.connections import Bounds
 from rivya_contract.mock_server.mock import Mock
 
 STARTUP_TIMEOUT = 10.0
@@ -38,14 +39,25 @@ def server_stack() -> tuple[str, str]:
     return http, loop
 
 
-def _uvicorn_stack() -> tuple[Any, str]:
-    """Return uvicorn's ``http`` and ``loop`` settings for ``server_stack()``."""
-    http, loop = server_stack()
-    if http == "httptools":
-        from rivya_contract.mock_server.http_protocol import HttpToolsWithH11
+def server_options(
+    bounds: Bounds | None = None, http: Literal["auto", "h11", "httptools"] = "auto"
+) -> dict[str, Any]:
+    """Return the ``uvicorn.Config`` options of every server the mock runs.
 
-        return HttpToolsWithH11, loop
-    return http, loop
+    The parser (``auto``: ``server_stack()``'s) and loop, held to ``bounds``
+    (``connections.Bounds``: timeouts and limits), quiet: logging is left as the
+    caller configured it (``logs.configure``), no access log, no lifespan.
+    """
+    parser, loop = server_stack()
+    chosen = parser if http == "auto" else http
+    return {
+        "loop": loop,
+        "log_level": "warning",
+        "log_config": None,
+        "access_log": False,
+        "lifespan": "off",
+        **(bounds or Bounds()).uvicorn_options(chosen),  # type: ignore[arg-type]
+    }
 
 
 class PortInUse(Exception):
@@ -75,26 +87,15 @@ def serve_app(
     announce: Callable[[str], None],
     *,
     sock: socket.socket | None = None,
+    bounds: Bounds | None = None,
 ) -> None:
     """Serve ``app`` under uvicorn until interrupted; pass each bound base URL to ``announce``.
 
     ``sock``, from ``bind``, is served instead of binding ``host:port`` here.
-    Logging is left as the caller configured it (``logs.configure``).
+    Logging is left as the caller configured it (``logs.configure``). ``bounds``
+    (``connections.Bounds``) hold every connection to its timeouts and limits.
     """
-    http, loop = _uvicorn_stack()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app,
-            host=host,
-            port=port,
-            http=http,
-            loop=loop,
-            log_level="warning",
-            log_config=None,
-            access_log=False,
-            lifespan="off",
-        )
-    )
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, **server_options(bounds)))
     original_startup = server.startup
 
     async def startup(sockets: Any = None) -> None:
@@ -111,19 +112,18 @@ def serve_app(
 class AppThread:
     """A uvicorn server for any ASGI app in a daemon thread; a context manager."""
 
-    def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> None:
-        http, loop = _uvicorn_stack()
-        config = uvicorn.Config(
-            app,
-            host=host,
-            port=port,
-            http=http,
-            loop=loop,
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-            timeout_keep_alive=30,
-        )
+    def __init__(
+        self,
+        app: ASGIApp,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        bounds: Bounds | None = None,
+        http: Literal["auto", "h11", "httptools"] = "auto",
+    ) -> None:
+        options = server_options(bounds, http)
+        options.pop("log_config")  # a thread's server keeps uvicorn's own logging
+        config = uvicorn.Config(app, host=host, port=port, **options)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="rivya-serve", daemon=True)
         self.base_url = ""
@@ -168,7 +168,14 @@ class ServerThread(AppThread):
     """
 
     def __init__(
-        self, mock: Mock, host: str = "127.0.0.1", port: int = 0, *, app: ASGIApp | None = None
+        self,
+        mock: Mock,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        app: ASGIApp | None = None,
+        http: Literal["auto", "h11", "httptools"] = "auto",
     ) -> None:
-        super().__init__(mock.app if app is None else app, host, port)
+        served = mock.app if app is None else app
+        super().__init__(served, host, port, bounds=Bounds.of(mock.config), http=http)
         self.mock = mock

@@ -9,6 +9,7 @@ config, so every worker serves one state.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 import socket
@@ -41,32 +42,44 @@ def config_json(config: MockConfig) -> str:
     return json.dumps(values)
 
 
+@functools.cache
+def _config() -> MockConfig:
+    return from_mapping(json.loads(os.environ[CONFIG_ENV]))
+
+
 def app() -> ASGIApp:
     """Build one worker's app from the config its parent passed (a uvicorn factory)."""
     from rivya_contract.mock_server import logs
     from rivya_contract.mock_server.mock import Mock
 
-    config = from_mapping(json.loads(os.environ[CONFIG_ENV]))
+    config = _config()
     logs.configure(config.log_level, config.log_format)
     return Mock(config).app
 
 
+def __getattr__(name: str) -> Any:
+    """``Protocol``: the worker's HTTP protocol, held to the config's connection bounds.
+
+    uvicorn imports it by name in each worker (``workers:Protocol``), as a class made
+    at run time cannot be handed to a new process.
+    """
+    if name != "Protocol":
+        raise AttributeError(name)
+    from rivya_contract.mock_server.connections import Bounds
+    from rivya_contract.mock_server.serving import server_options
+
+    return server_options(Bounds.of(_config()))["http"]
+
+
 def serve_workers(config: MockConfig, sock: socket.socket, announce: Callable[[str], None]) -> None:
     """Serve ``config.workers`` worker processes on ``sock`` until interrupted."""
-    from rivya_contract.mock_server.serving import _uvicorn_stack
+    from rivya_contract.mock_server.connections import Bounds
+    from rivya_contract.mock_server.serving import server_options
 
     os.environ[CONFIG_ENV] = config_json(config)
-    http, loop = _uvicorn_stack()
+    options = {**server_options(Bounds.of(config)), "http": f"{__name__}:Protocol"}
     server_config = uvicorn.Config(
-        f"{__name__}:app",
-        factory=True,
-        http=http,
-        loop=loop,
-        workers=config.workers,
-        log_level="warning",
-        log_config=None,
-        access_log=False,
-        lifespan="off",
+        f"{__name__}:app", factory=True, workers=config.workers, **options
     )
     sock.listen(server_config.backlog)  # connections wait for the workers, never refused
     host, port = sock.getsockname()[:2]

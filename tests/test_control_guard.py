@@ -121,3 +121,15 @@ def test_the_journal_is_bounded_in_bytes() -> None:
     assert 10 <= len(journal) <= 17
     mock.api.handle("GET", "/api/v1/models")
     assert journal[-1].path == "/api/v1/models" and journal.bytes <= 2_000_000
+
+
+def test_a_refused_key_request_stores_nothing() -> None:
+    mock = Mock()
+    before = len(mock.backend.store.keys())
+    for expires_in in (1e20, 1e308, -1e20, 3153600001, "soon", True):
+        body = json.dumps({"account_id": "acct_demo", "expires_in": expires_in}).encode()
+        reply = mock.api.handle(
+            "POST", "/__mock__/keys", body=body, headers={"Content-Type": "application/json"}
+        )
+        assert (reply.status, reply.code) == (400, "mock_request_invalid"), expires_in
+    assert len(mock.backend.store.keys()) == before

@@ -63,6 +63,11 @@ def test_the_mocks_own_codes_answer_the_envelope(client: httpx.Client) -> None:
         ),
         _envelope(client.get("/__mock__/accounts/acct_none", headers=admin), "mock_not_found"),
         _envelope(
+            client.post("/__mock__/accounts", json={"id": "acct_demo"}, headers=admin),
+            "mock_conflict",
+        ),
+        _envelope(client.put("/__mock__/clock", headers=admin), "mock_method_not_allowed"),
+        _envelope(
             client.get(f"{API}/credits", headers={"X-Rivya-Mock": "nonsense=1"}),
             "mock_request_invalid",
         ),

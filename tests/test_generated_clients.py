@@ -167,7 +167,8 @@ def test_the_generated_clients_parse_not_found_and_rate_limited(
     admin = control.Client(base_url=documents["control"]["servers"][0]["url"])
     cm = _module(f"{CONTROL_PACKAGE}.models")
     fault = _module(f"{CONTROL_PACKAGE}.api.mock_control.mock_add_fault").sync_detailed(
-        client=admin, body=cm.MockFault(path="/api/v1/credits", code="rate_limited")
+        client=admin,
+        body=cm.MockFault(path="/api/v1/credits", code=cm.MockFaultCode("rate_limited")),
     )
     assert fault.status_code == 201 and fault.parsed.id.startswith("fault_")
     credits = _module(f"{API_PACKAGE}.api.credits_.get_credits")

@@ -36,7 +36,9 @@ def _schemathesis() -> str:
     ],
     ids=["public", "control"],
 )
-def test_schemathesis_finds_nothing(document: str, config: str, flags: tuple[str, ...]) -> None:
+def test_schemathesis_finds_nothing(
+    document: str, config: str, flags: tuple[str, ...], tmp_path: Path
+) -> None:
     with served(*flags, "--log-level", "warning") as server:
         key = "rvya_sk_mock_0000000000000000"
         run = subprocess.run(
@@ -57,6 +59,7 @@ def test_schemathesis_finds_nothing(document: str, config: str, flags: tuple[str
             capture_output=True,
             text=True,
             env=clean_env(),
+            cwd=tmp_path,  # its cache and reports stay out of the tree
             timeout=RUN_SECONDS * 4,
             check=False,
         )
