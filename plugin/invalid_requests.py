@@ -301,7 +301,10 @@ def invalid_generation_requests(
     @st.composite
     def build(draw: st.DrawFn) -> InvalidRequest:
         card = draw(st.sampled_from(cards))
-        base = draw(requests_for(card.id, False, True))
+        valid = requests_for(card.id, False, True)
+        if _params(card).get("required"):  # a defect made inside params must not lose them
+            valid = valid.filter(lambda body: "params" in body)
+        base = draw(valid)
         defects = [d for d in DEFECTS if d is not _bad_references or card.upload_policy]
         defect = draw(st.sampled_from(defects))
         body, path, words = defect(draw, card, json.loads(json.dumps(base)))
