@@ -15,7 +15,7 @@ import json
 import math
 import random
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -39,6 +39,7 @@ from rivya_contract.mock_server.rules import MemoryRules, Rules
 from rivya_contract.mock_server.run_cards import contract_for
 from rivya_contract.mock_server.store import Head, Store
 from rivya_contract.mock_server.uploads import check_upload, duration_token
+from rivya_contract.mock_server.validation import validated_create
 from rivya_contract.mock_server.webhook_backend import Webhooks
 from rivya_contract.mock_server.webhook_store import MemoryWebhookStore, WebhookStore
 from rivya_contract.schemas import REFERENCE_ITEMS, ModelCard, surface
@@ -48,8 +49,6 @@ DEMO_ACCOUNT = "acct_demo"
 
 SWEEP_EVERY = 256
 """Steps between two sweeps that settle every account and drop expired tasks."""
-
-MAX_SHOWN_ERRORS = 5
 
 Planner = Callable[[ModelCard, Any, str], "tuple[lifecycle.Plan, Callable[[], None]] | None"]
 """Returns a scripted plan for a create (card, body, account id) and the call that gives
@@ -70,21 +69,6 @@ def fingerprint(body: Any) -> str:
     """Return a digest of a request body that ignores key order and spacing."""
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def coerce_selects(body: dict[str, Any], cards: Mapping[str, ModelCard]) -> None:
-    """Turn booleans and numbers given for select params into strings, in place."""
-    card = cards.get(body.get("model"))  # type: ignore[arg-type]
-    params = body.get("params")
-    if card is None or not isinstance(params, dict):
-        return
-    properties = card.params_schema["properties"]
-    for key, value in params.items():
-        spec = properties.get(key, {})
-        if "enum" in spec and isinstance(value, bool):
-            params[key] = "true" if value else "false"
-        elif "enum" in spec and isinstance(value, int | float):
-            params[key] = f"{value:g}"
 
 
 class Backend:
@@ -242,7 +226,7 @@ class Backend:
         request's directive). Raises ``ApiError`` (validation_failed,
         idempotency_conflict, insufficient_credits) with nothing changed.
         """
-        card, params = self._validated(body)
+        card, params = validated_create(self.contract, self.config, body)
         if card.api_status != "available":
             raise ApiError(
                 "validation_failed",
@@ -371,22 +355,6 @@ class Backend:
         return stored
 
     # -- the steps' shared parts -------------------------------------------
-
-    def _validated(self, body: Any) -> tuple[ModelCard, dict[str, Any]]:
-        if self.config.coerce_selects and isinstance(body, dict):
-            coerce_selects(body, self.contract.cards)
-        ignore = self.config.unknown_params == "ignore"
-        errors = self.contract.validate_generation_request(body, ignore_unknown_params=ignore)
-        if errors:
-            shown = "; ".join(str(error) for error in errors[:MAX_SHOWN_ERRORS])
-            more = len(errors) - MAX_SHOWN_ERRORS
-            raise ApiError("validation_failed", shown + (f" (and {more} more)" if more > 0 else ""))
-        card = self.contract.cards[body["model"]]
-        params = dict(body.get("params") or {})
-        if ignore:
-            known = card.params_schema["properties"]
-            params = {key: value for key, value in params.items() if key in known}
-        return card, params
 
     def _replay(self, earlier: IdempotencyRecord, digest: str, now: float) -> Seen:
         if earlier.fingerprint != digest:

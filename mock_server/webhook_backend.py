@@ -19,6 +19,7 @@ from rivya_contract.mock_server.exchange import ApiError
 from rivya_contract.mock_server.records import Task
 from rivya_contract.mock_server.rules import Rules
 from rivya_contract.mock_server.signing import new_signing_secret
+from rivya_contract.mock_server.validation import refuse
 from rivya_contract.mock_server.webhook_dispatch import Dispatcher, Render, event_body
 from rivya_contract.mock_server.webhook_records import (
     EVENT_TYPES,
@@ -32,7 +33,6 @@ from rivya_contract.mock_server.webhook_store import WebhookStore
 from rivya_contract.mock_server.webhook_urls import check_webhook_url
 from rivya_contract.schemas import contract
 
-MAX_SHOWN_ERRORS = 5
 TEST_MESSAGE = "A test event sent by POST /webhooks/{endpointId}/test; it stands for no task."
 
 
@@ -202,10 +202,7 @@ class Webhooks:
     # -- the steps' shared parts --------------------------------------------------
 
     def _validated(self, schema: str, body: Any) -> None:
-        errors = contract().validate(schema, body)
-        if errors:
-            shown = "; ".join(str(error) for error in errors[:MAX_SHOWN_ERRORS])
-            raise ApiError("validation_failed", shown)
+        refuse(contract().validate(schema, body))
 
     def _check_url(self, url: str) -> None:
         reason = check_webhook_url(url, allow_local_http=self.config.webhook_allow_local_http)
