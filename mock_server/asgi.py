@@ -130,6 +130,9 @@ async def _read_body(request: Request, pending: Pending, timeout: float) -> ApiE
                 if not message.get("more_body", False):
                     break
                 limit.reschedule(loop.time() + timeout)
+                # A body that arrives faster than it is read (a big upload) would be read
+                # whole in one go: between chunks, let every other request have its turn.
+                await asyncio.sleep(0)
         pending.feed(b"")
     except TimeoutError:
         return ApiError(
