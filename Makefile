@@ -76,7 +76,7 @@ $(BENCH_STAMP): pyproject.toml
 	touch $@
 
 ## Run the quick benchmarks (about a minute) and print one table.
-bench: $(BENCH_STAMP)
+bench: $(BENCH_STAMP) system-deps
 	$(BENCH_VENV)/bin/python -m bench
 
 clean:
