@@ -10,9 +10,10 @@
 
 from starlette.applications import Starlette
 
-from rivya_contract.mock_server.config import MockConfig, RateLimit
+from rivya_contract.mock_server.config import MockConfig
 from rivya_contract.mock_server.exchange import ApiError, Call, Reply
 from rivya_contract.mock_server.mock import DEMO_ACCOUNT, Mock
+from rivya_contract.mock_server.ratelimit import RateLimit
 
 __all__ = [
     "DEMO_ACCOUNT",

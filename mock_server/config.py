@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from rivya_contract.mock_server.ratelimit import RateLimit
+
 ENV_PREFIX = "RIVYA_MOCK_"
 """Environment variables ``RIVYA_MOCK_<FIELD>`` set any field, e.g. ``RIVYA_MOCK_PORT=9000``."""
 
@@ -20,41 +22,6 @@ REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 DEFAULT_API_KEY = "rvya_sk_mock_0000000000000000"
 """The demo account's key when none is configured."""
-
-
-@dataclass(frozen=True)
-class RateLimit:
-    """At most ``requests`` per key in each window of ``seconds``."""
-
-    requests: int
-    seconds: float
-
-    _UNITS = {
-        "s": 1.0,
-        "sec": 1.0,
-        "second": 1.0,
-        "min": 60.0,
-        "minute": 60.0,
-        "h": 3600.0,
-        "hour": 3600.0,
-    }
-
-    @classmethod
-    def parse(cls, text: str) -> RateLimit | None:
-        """Parse ``"60/min"``, ``"10/s"``, ``"1000/hour"`` or ``"5/30s"``; ``"off"`` is None."""
-        text = text.strip().lower()
-        if text in ("", "off", "none", "0"):
-            return None
-        match = re.fullmatch(r"(\d+)\s*/\s*(\d+\.?\d*|\.\d+)?\s*([a-z]+)", text)
-        if not match or match.group(3) not in cls._UNITS or int(match.group(1)) < 1:
-            raise ValueError(f"rate limit {text!r}: expected N/unit, e.g. 60/min")
-        count = float(match.group(2)) if match.group(2) else 1.0
-        if count <= 0:
-            raise ValueError(f"rate limit {text!r}: the window must be positive")
-        return cls(int(match.group(1)), count * cls._UNITS[match.group(3)])
-
-    def __str__(self) -> str:
-        return f"{self.requests}/{self.seconds:g}s"
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ import uvicorn
 from starlette.types import ASGIApp
 from uvicorn.supervisors import Multiprocess
 
-from rivya_contract.mock_server.config import MockConfig, RateLimit, from_mapping
+from rivya_contract.mock_server.config import MockConfig, from_mapping
+from rivya_contract.mock_server.ratelimit import RateLimit
 
 CONFIG_ENV = "RIVYA_MOCK_WORKER_CONFIG"
 """The variable through which the parent hands its config to each worker (JSON)."""

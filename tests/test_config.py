@@ -15,12 +15,12 @@ from rivya_contract.mock_server import cli
 from rivya_contract.mock_server.config import (
     DEFAULT_API_KEY,
     MockConfig,
-    RateLimit,
     from_env,
     from_mapping,
     from_toml,
     load,
 )
+from rivya_contract.mock_server.ratelimit import RateLimit
 
 
 def write_toml(folder: Path, text: str) -> Path:

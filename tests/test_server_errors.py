@@ -26,8 +26,9 @@ from support import (
     without_request_id,
 )
 
-from rivya_contract.mock_server.config import MockConfig, RateLimit
+from rivya_contract.mock_server.config import MockConfig
 from rivya_contract.mock_server.mock import Mock
+from rivya_contract.mock_server.ratelimit import RateLimit
 from rivya_contract.mock_server.records import ALL_SCOPES, ApiKey
 
 LONG_PROMPT = "\U0001f98a" * 5001
