@@ -13,7 +13,8 @@ from importlib.metadata import PackageNotFoundError, entry_points, version
 from pathlib import Path
 from typing import Any, Protocol
 
-from rivya_contract.mock_server.config import ENV_PREFIX, MockConfig, field_docs, load
+from rivya_contract.mock_server.config import ENV_PREFIX, MockConfig, field_docs
+from rivya_contract.mock_server.config_sources import load
 
 
 def _readable(value: Any) -> str:

@@ -12,14 +12,8 @@ from openapi_spec_validator import validate as validate_spec
 from support import API, balance, clean_env, run_cli, served
 
 from rivya_contract.mock_server import cli
-from rivya_contract.mock_server.config import (
-    DEFAULT_API_KEY,
-    MockConfig,
-    from_env,
-    from_mapping,
-    from_toml,
-    load,
-)
+from rivya_contract.mock_server.config import DEFAULT_API_KEY, MockConfig, from_mapping
+from rivya_contract.mock_server.config_sources import from_env, from_toml, load
 from rivya_contract.mock_server.ratelimit import RateLimit
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from support import clean_env, run_cli
 
-from rivya_contract.mock_server.config import MockConfig, field_docs, from_toml, load
+from rivya_contract.mock_server.config import MockConfig, field_docs
+from rivya_contract.mock_server.config_sources import from_toml, load
 
 
 def _write(tmp_path: Path, text: str) -> Path:

@@ -8,7 +8,8 @@ from pathlib import Path
 from redis_support import RedisServer, namespace
 from support import clean_env, run_cli
 
-from rivya_contract.mock_server.config import MockConfig, load
+from rivya_contract.mock_server.config import MockConfig
+from rivya_contract.mock_server.config_sources import load
 from rivya_contract.mock_server.mock import Mock
 
 AUTH = {"Authorization": "Bearer rvya_sk_mock_0000000000000000"}

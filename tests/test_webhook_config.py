@@ -11,7 +11,8 @@ from openapi_spec_validator import validate
 
 from rivya_contract.mock_server import Mock, MockConfig
 from rivya_contract.mock_server.cli import _parser
-from rivya_contract.mock_server.config import from_mapping, load, parse_schedule
+from rivya_contract.mock_server.config import from_mapping, parse_schedule
+from rivya_contract.mock_server.config_sources import load
 
 
 def test_the_defaults() -> None:
