@@ -21,7 +21,6 @@ import dataclasses
 import re
 import tempfile
 import threading
-import unicodedata
 import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -31,20 +30,18 @@ from python_multipart import MultipartParser
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import parse_options_header
 
+from rivya_contract.mock_server.filenames import sanitize_filename
+
 if TYPE_CHECKING:
     from python_multipart.multipart import MultipartCallbacks
 
-__all__ = ["FilePart", "MultipartReader", "Upload", "UploadError", "sanitize_filename"]
-
-MAX_FILENAME_CHARS = 255
-"""The longest file name ``sanitize_filename`` returns, in characters."""
+__all__ = ["FilePart", "MultipartReader", "Upload", "UploadError"]
 
 DEFAULT_FILE_CONTENT_TYPE = "application/octet-stream"
 """The content type recorded for a file part that declares none."""
 
 # RFC 2046 section 5.1.1: 1 to 70 characters from this set, not ending in a space.
 _BOUNDARY = re.compile(r"[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]")
-_MAX_EXTENSION_CHARS = 16
 
 
 class UploadError(Exception):
@@ -76,26 +73,6 @@ class Upload:
 
     fields: dict[str, str]
     file: FilePart
-
-
-def sanitize_filename(filename: str) -> str:
-    r"""Return a client-supplied file name made safe to store and echo back.
-
-    Control characters are removed, only the part after the last ``/`` or
-    ``\`` is kept, surrounding whitespace is trimmed and ``.`` or ``..`` become
-    empty. A result longer than 255 characters is shortened, keeping an
-    extension of up to 16 characters. Percent-escapes are left as they are.
-    """
-    cleaned = "".join(ch for ch in filename if unicodedata.category(ch) != "Cc")
-    base = cleaned.replace("\\", "/").rsplit("/", 1)[-1].strip()
-    if base in {".", ".."}:
-        return ""
-    if len(base) <= MAX_FILENAME_CHARS:
-        return base
-    stem, dot, ext = base.rpartition(".")
-    if dot and stem and len(ext) <= _MAX_EXTENSION_CHARS:
-        return stem[: MAX_FILENAME_CHARS - len(ext) - 1] + "." + ext
-    return base[:MAX_FILENAME_CHARS]
 
 
 def _decode_header_text(raw: bytes) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from multipart_support import CHUNK_SIZES, PNG_BYTES, body, file, httpx_body, read
 
-from rivya_contract.mock_server.multipart import sanitize_filename
+from rivya_contract.mock_server.filenames import sanitize_filename
 
 
 @pytest.mark.parametrize(
