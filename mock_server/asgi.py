@@ -9,15 +9,17 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import URL
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route as StarletteRoute
 from starlette.types import Receive, Scope, Send
 
+from rivya_contract.mock_server.api import Pending
 from rivya_contract.mock_server.exchange import ApiError, Reply
 
 if TYPE_CHECKING:
-    from rivya_contract.mock_server.api import Pending
+    from rivya_contract.mock_server.api import Api
     from rivya_contract.mock_server.mock import Mock
 
 
@@ -57,8 +59,8 @@ def _quiet_drops() -> None:
         server_log.addFilter(_QuietDrops())
 
 
-def _base_url(request: Request) -> str:
-    url = request.url
+def _base_url(scope: Scope) -> str:
+    url = URL(scope=scope)
     return f"{url.scheme}://{url.netloc}"
 
 
@@ -66,7 +68,7 @@ _BASE_URLS: dict[tuple[object, ...], str] = {}
 _BASE_URLS_KEPT = 256
 
 
-def _target(request: Request) -> tuple[str, str, str]:
+def _target(scope: Scope) -> tuple[str, str, str]:
     """Return the request's path, query and base URL.
 
     The path and query are the scope's, as the client sent them (the path
@@ -75,19 +77,18 @@ def _target(request: Request) -> tuple[str, str, str]:
     base URL depends only on the scheme, the server and the Host header, so it
     is remembered per combination.
     """
-    scope = request.scope
     path: str = scope["path"]
     query = scope.get("query_string", b"").decode("utf-8", "replace")
     server = scope.get("server")
     if server is None:  # then the URL has no host and the base URL depends on the path
-        return path, query, _base_url(request)
+        return path, query, _base_url(scope)
     host = next((value for name, value in scope["headers"] if name == b"host"), None)
     key = (scope.get("scheme"), tuple(server), host)
     base_url = _BASE_URLS.get(key)
     if base_url is None:
         if len(_BASE_URLS) >= _BASE_URLS_KEPT:
             _BASE_URLS.clear()
-        base_url = _BASE_URLS[key] = _base_url(request)
+        base_url = _BASE_URLS[key] = _base_url(scope)
     return path, query, base_url
 
 
@@ -111,7 +112,7 @@ def _framing_problem(headers: dict[str, str]) -> ApiError | None:
     return None
 
 
-async def _read_body(request: Request, pending: Pending, timeout: float) -> ApiError | None:
+async def _read_body(receive: Receive, pending: Pending, timeout: float) -> ApiError | None:
     """Feed the request body to ``pending``; return the error if it stalls or is cut short.
 
     The chunks are fed as ``request.stream()`` yields them (the non-empty ones,
@@ -121,7 +122,7 @@ async def _read_body(request: Request, pending: Pending, timeout: float) -> ApiE
     try:
         async with asyncio.timeout_at(loop.time() + timeout) as limit:
             while True:
-                message = await request.receive()
+                message = await receive()
                 if message["type"] != "http.request":  # http.disconnect
                     raise ClientDisconnect()
                 chunk = message.get("body", b"")
@@ -156,9 +157,13 @@ class MockApp(Starlette):
     (``add_middleware``) go the whole Starlette way.
     """
 
-    def __init__(self, endpoint: Callable[[Request], Awaitable[Response]], **kwargs: Any) -> None:
+    def __init__(
+        self, endpoint: Callable[[Request], Awaitable[Response]], api: Api, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self._endpoint = endpoint
+        self.api = api
+        """The pipeline the endpoint feeds (``direct.py`` feeds it too)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one request: straight to the endpoint when it is plain HTTP."""
@@ -174,42 +179,102 @@ class MockApp(Starlette):
         await response(scope, receive, send)
 
 
+class Exchange:
+    """One HTTP request through the ``Api``, from its ASGI scope to the ``Response``.
+
+    The head is checked when the exchange is made. ``reply_now`` goes on as far
+    as it can without waiting (a body already all here, a handler that needs no
+    thread, an answer that is neither delayed nor dropped); ``respond`` goes on
+    from wherever that stopped to the end. The ASGI endpoint only calls
+    ``respond``; the mock's HTTP protocol (``http_protocol.py``) tries
+    ``reply_now`` first, so most requests never wait on the event loop.
+    """
+
+    __slots__ = ("_api", "_body", "_problem", "_reply", "_started", "_timeout")
+
+    def __init__(self, api: Api, scope: Scope, body: bytes | None = None) -> None:
+        """Check the head; ``body`` is the whole body if it has arrived, else None."""
+        headers = {
+            name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]
+        }
+        path, query, base_url = _target(scope)
+        self._api = api
+        self._timeout = api.mock.config.body_timeout
+        self._started = started = api.begin(scope["method"], path, query, headers, base_url)
+        self._problem = framing = _framing_problem(headers)
+        self._reply: Reply | None = None
+        self._body = body
+        if isinstance(started, Reply):
+            self._reply = started
+            if framing is not None:
+                started.headers["Connection"] = "close"
+        elif framing is None and not _has_body(headers):
+            self._body = b""
+
+    def reply_now(self) -> Reply | None:
+        """Return the reply if it can go out without waiting, else None (then ``respond``)."""
+        if self._reply is None:
+            started = self._started
+            if self._body is None or not isinstance(started, Pending):
+                return None
+            if self._problem is None and started.route.op.body == "upload":
+                return None  # the file is read back from disk off the event loop
+            self._take(started, self._body)
+            self._reply = self._answer(started)
+        reply = self._reply
+        if reply.after is not None or reply.delay > 0 or reply.drop:
+            return None
+        return reply
+
+    async def respond(self, receive: Receive) -> Response:
+        """Go on to the end: read the body from ``receive`` if need be, answer, wait, render."""
+        reply = self._reply
+        if reply is None:
+            started = self._started
+            assert isinstance(started, Pending)  # a Reply at the head is taken at once
+            if self._body is not None:
+                self._take(started, self._body)
+            elif self._problem is None:
+                self._problem = await _read_body(receive, started, self._timeout)
+            if self._problem is None and started.route.op.body == "upload":
+                await run_in_threadpool(started.prepare)  # reading the file back: off the loop
+            reply = self._reply = self._answer(started)
+            if reply.after is not None:  # off the event loop: it may wait for receivers
+                await run_in_threadpool(reply.after)
+        elif reply.after is not None:
+            await run_in_threadpool(reply.after)
+        if reply.delay > 0:
+            await asyncio.sleep(reply.delay)
+        return render(reply)
+
+    def _take(self, started: Pending, body: bytes) -> None:
+        """Feed a body that is all here, as reading it from the stream would."""
+        self._body = None
+        if self._problem is None:
+            if body:
+                started.feed(body)
+            started.feed(b"")
+
+    def _answer(self, started: Pending) -> Reply:
+        if self._problem is None:
+            return started.answer()
+        failed = Reply.error(self._problem, started.call.request_id)
+        return self._api.done(started.call, failed, started.route)
+
+
+def render(reply: Reply) -> Response:
+    """Return the Starlette response that sends ``reply`` (or drops its connection)."""
+    if reply.drop:
+        return DroppedResponse(reply)
+    return Response(reply.body, reply.status, reply.headers, media_type=reply.content_type)
+
+
 def build_app(mock: Mock) -> Starlette:
     """Return a Starlette app that serves ``mock`` on every path."""
     api = mock.api
 
     async def endpoint(request: Request) -> Response:
-        headers = {
-            name.decode("latin-1"): value.decode("latin-1")
-            for name, value in request.scope["headers"]
-        }
-        path, query, base_url = _target(request)
-        started = api.begin(request.method, path, query, headers, base_url)
-        framing = _framing_problem(headers)
-        if isinstance(started, Reply):
-            reply = started
-            if framing is not None:
-                reply.headers["Connection"] = "close"
-        else:
-            problem = framing
-            if problem is None and _has_body(headers):
-                problem = await _read_body(request, started, mock.config.body_timeout)
-            else:
-                started.feed(b"")  # what reading an empty body stream yields
-            if problem is None:
-                if started.route.op.body == "upload":  # reading the file back: off the loop
-                    await run_in_threadpool(started.prepare)
-                reply = started.answer()
-                if reply.after is not None:  # off the event loop: it may wait for receivers
-                    await run_in_threadpool(reply.after)
-            else:
-                failed = Reply.error(problem, started.call.request_id)
-                reply = api.done(started.call, failed, started.route)
-        if reply.delay > 0:
-            await asyncio.sleep(reply.delay)
-        if reply.drop:
-            return DroppedResponse(reply)
-        return Response(reply.body, reply.status, reply.headers, media_type=reply.content_type)
+        return await Exchange(api, request.scope).respond(request.receive)
 
     _quiet_drops()
 
@@ -223,4 +288,4 @@ def build_app(mock: Mock) -> Starlette:
 
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
     routes = [StarletteRoute("/{path:path}", endpoint, methods=methods)]
-    return MockApp(endpoint, routes=routes, exception_handlers={404: unrouted, 405: unrouted})
+    return MockApp(endpoint, api, routes=routes, exception_handlers={404: unrouted, 405: unrouted})

@@ -32,6 +32,10 @@ LOG_EVERY = 10.0
 SPARE_DESCRIPTORS = 256
 """File descriptors kept free beside the connections (files, logs, the listening socket)."""
 
+Parser = Literal["auto", "h11", "httptools"] | type[asyncio.Protocol]
+"""An HTTP protocol: uvicorn's name of a parser, or a protocol class of uvicorn's kind."""
+
+
 HEAD_TOO_LARGE = (
     b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: application/json\r\n"
     b"connection: close\r\ncontent-length: %d\r\n\r\n%s"
@@ -57,7 +61,7 @@ class Bounds:
             config.idle_timeout,
         )
 
-    def uvicorn_options(self, http: Literal["auto", "h11", "httptools"] = "auto") -> dict[str, Any]:
+    def uvicorn_options(self, http: Parser = "auto") -> dict[str, Any]:
         """Return the ``uvicorn.Config`` options that apply these bounds."""
         return {
             "http": guarded(http, self),
@@ -100,20 +104,25 @@ def _error_body(message: str) -> bytes:
     )
 
 
-def guarded(http: Literal["auto", "h11", "httptools"], bounds: Bounds) -> type[asyncio.Protocol]:
-    """Return uvicorn's protocol for ``http`` held to ``bounds``."""
+def guarded(http: Parser, bounds: Bounds) -> type[asyncio.Protocol]:
+    """Return the protocol for ``http`` held to ``bounds``.
+
+    ``httptools`` (and ``auto`` where it loads) is ``direct.DirectAnswers``.
+    """
     base: type[Any]
-    if http == "h11":
+    if not isinstance(http, str):
+        base = http
+    elif http == "h11":
         base = H11Protocol
     else:
         try:
-            from rivya_contract.mock_server.http_protocol import HttpToolsWithH11
+            from rivya_contract.mock_server.direct import DirectAnswers
         except ImportError:
             if http == "httptools":
                 raise
             base = H11Protocol
         else:
-            base = HttpToolsWithH11  # it hands a head httptools refuses to h11
+            base = DirectAnswers  # it hands a head httptools refuses to h11
     limit = bounds.connection_limit()
     shared = _Limit()
 

@@ -9,12 +9,12 @@ import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Literal, Self
+from typing import Any, Self
 
 import uvicorn
 from starlette.types import ASGIApp
 
-from rivya_contract.mock_server.connections import Bounds
+from rivya_contract.mock_server.connections import Bounds, Parser
 from rivya_contract.mock_server.mock import Mock
 
 STARTUP_TIMEOUT = 10.0
@@ -39,9 +39,7 @@ def server_stack() -> tuple[str, str]:
     return http, loop
 
 
-def server_options(
-    bounds: Bounds | None = None, http: Literal["auto", "h11", "httptools"] = "auto"
-) -> dict[str, Any]:
+def server_options(bounds: Bounds | None = None, http: Parser = "auto") -> dict[str, Any]:
     """Return the ``uvicorn.Config`` options of every server the mock runs.
 
     The parser (``auto``: ``server_stack()``'s) and loop, held to ``bounds``
@@ -119,7 +117,7 @@ class AppThread:
         port: int = 0,
         *,
         bounds: Bounds | None = None,
-        http: Literal["auto", "h11", "httptools"] = "auto",
+        http: Parser = "auto",
     ) -> None:
         options = server_options(bounds, http)
         options.pop("log_config")  # a thread's server keeps uvicorn's own logging
@@ -174,7 +172,7 @@ class ServerThread(AppThread):
         port: int = 0,
         *,
         app: ASGIApp | None = None,
-        http: Literal["auto", "h11", "httptools"] = "auto",
+        http: Parser = "auto",
     ) -> None:
         served = mock.app if app is None else app
         super().__init__(served, host, port, bounds=Bounds.of(mock.config), http=http)

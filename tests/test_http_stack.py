@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 from support import API
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from rivya_contract.mock_server.http_protocol import HttpToolsWithH11
+from rivya_contract.mock_server.direct import DirectAnswers
 from rivya_contract.mock_server.mock import Mock
 from rivya_contract.mock_server.serving import ServerThread, server_stack
 
@@ -25,7 +25,7 @@ def test_the_mock_serves_on_httptools_and_uvloop() -> None:
     assert server_stack() == ("httptools", "uvloop")
     with ServerThread(Mock()) as server:
         config = server._server.config
-        assert issubclass(config.http_protocol_class, HttpToolsWithH11)  # held to the bounds
+        assert issubclass(config.http_protocol_class, DirectAnswers)  # held to the bounds
         assert config.loop == "uvloop"
 
 

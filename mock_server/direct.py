@@ -1,0 +1,200 @@
+"""Answers the HTTP protocol writes itself, with no ASGI task, when nothing has to wait.
+
+uvicorn starts an asyncio task per request and runs the app through ASGI
+messages; for the mock's usual request (a head and a small body in one read, a
+handler that needs no thread, an answer neither delayed nor dropped) that costs
+more than the handler. ``DirectAnswers`` waits for the end of the message that
+the same read carries, then runs the request through ``asgi.Exchange`` right
+there and writes the answer in one write. The bytes are uvicorn's and
+Starlette's own: the ``Response`` is played, as an ASGI app, through uvicorn's
+request cycle, which never has to wait here, into a buffer sent at once.
+
+Anything else takes uvicorn's ordinary way, unchanged: a body still arriving
+after the read that ended its head, ``Expect: 100-continue``, an app given
+middleware of its own, an access log, a client not reading its answers (writes
+paused), the concurrency limit. A request that needs waiting once its head is
+checked (an upload read back from disk, after-work, a delay, a drop) goes on in
+an ordinary task from where it stopped.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Coroutine
+from typing import Any, cast
+
+from starlette.types import Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+from uvicorn.protocols.http.httptools_impl import (
+    HEADER_RE,
+    HEADER_VALUE_RE,
+    STATUS_LINE,
+    RequestResponseCycle,
+)
+
+from rivya_contract.mock_server.asgi import Exchange, MockApp, render
+from rivya_contract.mock_server.exchange import Reply
+from rivya_contract.mock_server.http_protocol import HttpToolsWithH11
+
+
+def _at_once(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Run a coroutine that never waits to its end, now."""
+    try:
+        coroutine.send(None)
+    except StopIteration:
+        return
+    coroutine.close()
+    raise RuntimeError("a direct answer had to wait")
+
+
+async def _nothing(scope: Scope, receive: Receive, send: Send) -> None:
+    """Do nothing: the copy of the proxy-headers middleware only edits the scope."""
+
+
+def _fail(cycle: RequestResponseCycle, error: Exception) -> None:
+    """Answer a defect of the mock's own as the ordinary way does: uvicorn logs it, answers 500."""
+
+    async def failed(scope: Scope, receive: Receive, send: Send) -> None:
+        raise error
+
+    _at_once(cycle.run_asgi(cast(Any, failed)))
+
+
+def _wire(reply: Reply, cycle: RequestResponseCycle) -> bytes:
+    """Return the bytes uvicorn writes for ``render(reply)``, status line to body.
+
+    That is uvicorn's status line and default headers (``date``, ``server``),
+    then Starlette's headers of the ``Response`` (names in lower case, then
+    ``content-length`` and ``content-type`` unless given), ``connection: close``
+    when the connection will not be kept, and the body unless the method is
+    HEAD. Raises ``ValueError`` where uvicorn would refuse a header (it answers
+    500 then) and ``UnicodeEncodeError`` where Starlette could not encode one.
+    """
+    status = reply.status
+    lines = [STATUS_LINE[status]]
+    for default_name, default_value in cycle.default_headers:
+        lines += (default_name, b": ", default_value, b"\r\n")
+    length = content_type = True
+    for name, value in reply.headers.items():
+        raw_name = name.lower().encode("latin-1")
+        raw_value = value.encode("latin-1")
+        if HEADER_RE.search(raw_name) or HEADER_VALUE_RE.search(raw_value):
+            raise ValueError(f"uvicorn refuses the header {name!r}")
+        if raw_name == b"content-length":
+            length = False
+        elif raw_name == b"content-type":
+            content_type = False
+        elif raw_name == b"connection" and b"close" in (
+            token.lower().strip() for token in raw_value.split(b",")
+        ):
+            cycle.keep_alive = False
+        lines += (raw_name, b": ", raw_value, b"\r\n")
+    body = reply.body
+    if length and not (status < 200 or status in (204, 304)):
+        lines += (b"content-length: ", str(len(body)).encode(), b"\r\n")
+    if content_type:
+        media = reply.content_type
+        if media.startswith("text/") and "charset=" not in media.lower():
+            media += "; charset=utf-8"
+        lines += (b"content-type: ", media.encode("latin-1"), b"\r\n")
+    if not cycle.keep_alive:
+        lines.append(b"connection: close\r\n")
+    lines.append(b"\r\n")
+    if cycle.scope["method"] != "HEAD":
+        lines.append(body)
+    return b"".join(lines)
+
+
+class DirectAnswers(HttpToolsWithH11):
+    """uvicorn's httptools protocol that answers the mock's plain requests itself."""
+
+    direct = True
+    """Whether to answer directly; off, every request takes uvicorn's ordinary way."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        app: Any = self.app
+        self._proxy: ProxyHeadersMiddleware | None = None
+        if isinstance(app, ProxyHeadersMiddleware):
+            self._proxy = copy.copy(app)
+            self._proxy.app = cast(Any, _nothing)  # Starlette's ASGI types, not uvicorn's
+            app = app.app
+        self._mock_app = app if isinstance(app, MockApp) and self.direct else None
+        self._waiting: RequestResponseCycle | None = None
+        """The cycle whose body the chunk being parsed may finish; then it is answered directly."""
+        self._parsing = False
+
+    def _start_asgi_task(self, cycle: RequestResponseCycle, app: Any) -> None:
+        """Start a request: directly once its body is here, if it may be; else as uvicorn does."""
+        mock_app = self._mock_app
+        if (
+            mock_app is None
+            or app is not self.app
+            or mock_app.user_middleware
+            or cycle.waiting_for_100_continue
+            or self.access_log
+            or self.flow.write_paused
+        ):
+            super()._start_asgi_task(cycle, app)
+        elif not cycle.more_body:
+            self._answer(cycle, mock_app)
+        elif self._parsing:
+            self._waiting = cycle
+        else:  # a pipelined request whose body is still to come: it may stall, so a task reads it
+            super()._start_asgi_task(cycle, app)
+
+    def on_message_complete(self) -> None:
+        """End a message; answer it now if it was waiting for its body."""
+        super().on_message_complete()
+        cycle = self._waiting
+        if cycle is not None and cycle is self.cycle and self._mock_app is not None:
+            self._waiting = None
+            self._answer(cycle, self._mock_app)
+
+    def data_received(self, data: bytes) -> None:
+        """Parse a chunk; a body it did not finish is read the ordinary way."""
+        self._parsing = True
+        try:
+            super().data_received(data)
+        finally:
+            self._parsing = False
+        cycle = self._waiting
+        if cycle is not None:
+            self._waiting = None
+            if not cycle.disconnected:
+                super()._start_asgi_task(cycle, self.app)
+
+    def _answer(self, cycle: RequestResponseCycle, mock_app: MockApp) -> None:
+        """Run a whole request through the mock and write its answer, or hand it to a task."""
+        scope: Any = cycle.scope
+        if self._proxy is not None:
+            _at_once(self._proxy(scope, cycle.receive, cycle.send))
+        try:
+            exchange = Exchange(mock_app.api, scope, bytes(cycle.body))
+            reply = exchange.reply_now()
+        except Exception as error:
+            _fail(cycle, error)
+            return
+        if reply is None:
+
+            async def rest(scope: Scope, receive: Receive, send: Send) -> None:
+                response = await exchange.respond(receive)
+                await response(scope, receive, send)
+
+            super()._start_asgi_task(cycle, cast(Any, rest))
+            return
+        try:
+            data = _wire(reply, cycle)
+        except ValueError:  # a header uvicorn refuses: it logs that and answers 500
+            _at_once(cycle.run_asgi(cast(Any, render(reply))))
+            return
+        except UnicodeEncodeError as error:  # one Starlette cannot encode
+            _fail(cycle, error)
+            return
+        cycle.response_started = cycle.response_complete = True
+        cycle.waiting_for_100_continue = False
+        transport = cycle.transport
+        transport.write(data)
+        if not cycle.keep_alive:
+            transport.close()
+        cycle.on_response()
