@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import secrets
 import time
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Protocol
@@ -11,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 from rivya_contract.mock_server import clock
 from rivya_contract.mock_server.bodies import JsonBody, NoBody, UploadBody
 from rivya_contract.mock_server.exchange import ApiError, Call, Reply
+from rivya_contract.mock_server.ids import random_hex
 from rivya_contract.mock_server.routes import HANDLERS, Route, Router
 from rivya_contract.mock_server.specs import DEFAULT_RETRY_AFTER
 from rivya_contract.mock_server.store_watch import StoreWatch, store_name
@@ -49,7 +49,7 @@ def _defect(call: Call) -> Reply:
 
 def new_request_id() -> str:
     """Return a fresh request id: ``req_`` and 24 hex digits."""
-    return "req_" + secrets.token_hex(12)
+    return "req_" + random_hex(12)
 
 
 class Pending:

@@ -52,10 +52,13 @@ def app() -> ASGIApp:
     """Build one worker's app from the config its parent passed (a uvicorn factory)."""
     from rivya_contract.mock_server import logs
     from rivya_contract.mock_server.mock import Mock
+    from rivya_contract.mock_server.serving import freeze_heap
 
     config = _config()
     logs.configure(config.log_level, config.log_format)
-    return Mock(config).app
+    served = Mock(config).app
+    freeze_heap()
+    return served
 
 
 def __getattr__(name: str) -> Any:

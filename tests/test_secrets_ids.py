@@ -108,3 +108,27 @@ def test_an_unparsable_reference_url_is_a_validation_error() -> None:
             create(client, mock.config.api_key, reference_request(url)), "validation_failed", 400
         )
         assert "referenceMediaItems[0].url" in found["message"]
+
+
+def test_a_forked_process_hands_out_none_of_its_parents_random_bytes() -> None:
+    import os
+
+    from rivya_contract.mock_server.ids import random_hex
+
+    random_hex(12)  # the parent has read a pool, most of it not handed out yet
+    reading, writing = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child: write its next ids and leave at once
+        os.close(reading)
+        os.write(writing, "".join(random_hex(12) for _ in range(8)).encode())
+        os._exit(0)
+    os.close(writing)
+    with os.fdopen(reading) as pipe:
+        theirs = pipe.read()
+    os.waitpid(child, 0)
+    ours = "".join(random_hex(12) for _ in range(8))
+    assert len(theirs) == len(ours) == 8 * 24
+    assert theirs != ours
+    assert not {theirs[n : n + 24] for n in range(0, len(theirs), 24)} & {
+        ours[n : n + 24] for n in range(0, len(ours), 24)
+    }
