@@ -26,7 +26,14 @@ from dataclasses import dataclass
 
 from bench.loadgen import run_load
 from bench.peers import available
-from bench.servers import DEMO_KEY, ROOT, ServerProcess, bare_command, mock_command
+from bench.servers import (
+    DEMO_KEY,
+    ROOT,
+    ServerProcess,
+    bare_command,
+    floor_command,
+    mock_command,
+)
 from bench.table import Row
 from bench.workloads import CreatePollMix
 from rivya_contract.mock_server.serving import server_stack
@@ -166,7 +173,7 @@ class Comparison:
     @property
     def targets(self) -> list[str]:
         """Return the servers measured, in a fixed order."""
-        order = ["mock", "bare", "baseline", "wiremock", "prism"]
+        order = ["mock", "bare", "baseline", "floor", "wiremock", "prism"]
         return [name for name in order if name in self.measures]
 
     def median(self, target: str, name: str) -> float:
@@ -215,8 +222,9 @@ def compare(
 
     ``baseline`` is a directory put first on ``PYTHONPATH`` of a third server:
     a tree whose ``rivya_contract`` package stands in for the installed one.
-    ``peers`` adds WireMock and Prism where installed. ``pin`` runs every server on
-    one CPU and wrk on another (``pinning``), where the machine allows.
+    ``peers`` adds the floor (``bench/floor_app.py``), and WireMock and Prism where
+    installed. ``pin`` runs every server on one CPU and wrk on another (``pinning``),
+    where the machine allows.
     """
     chosen = pick_tool(tool)
     measure = measure_wrk if chosen == "wrk" else measure_python
@@ -224,6 +232,8 @@ def compare(
         "mock": ServerProcess(mock_command(*MOCK_FLAGS)),
         "bare": ServerProcess(bare_command()),
     }
+    if peers:
+        commands["floor"] = ServerProcess(floor_command())
     if baseline is not None:
         commands["baseline"] = ServerProcess(
             mock_command(*MOCK_FLAGS), env={"PYTHONPATH": baseline}
@@ -288,6 +298,15 @@ def rows(result: Comparison) -> list[Row]:
         target = "baseline" if over == "baseline" else "mock"
         if over == "baseline":
             over = "bare"
+        if over in PEERS and "floor" in result.measures:
+            ceiling = result.ratios("floor", over)
+            out.append(
+                Row(
+                    "http",
+                    f"floor / {over} req/s, median (range): the ceiling of a Python server",
+                    f"{result.ratio('floor', over):.2f} ({min(ceiling):.2f}..{max(ceiling):.2f})",
+                )
+            )
         ratios = result.ratios(target, over)
         spread = f"{min(ratios):.2f}..{max(ratios):.2f}"
         goal = None if target == "baseline" else _goal(result, over)

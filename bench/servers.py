@@ -51,6 +51,11 @@ def bare_command() -> list[str]:
     return [sys.executable, "-m", "bench.bare_app", "--port", "0"]
 
 
+def floor_command() -> list[str]:
+    """Return the command serving the floor (fixed bytes from a bare protocol) on a free port."""
+    return [sys.executable, "-m", "bench.floor_app", "--port", "0"]
+
+
 class ServerProcess:
     """A server in a child process; a context manager that yields once it accepts."""
 
