@@ -36,6 +36,9 @@ from rivya_contract.mock_server.asgi import Exchange, MockApp, render
 from rivya_contract.mock_server.exchange import Reply
 from rivya_contract.mock_server.http_protocol import HttpToolsWithH11
 
+_FORWARDED = frozenset({b"x-forwarded-for", b"x-forwarded-proto"})
+"""The headers uvicorn's proxy-headers middleware reads; without them it changes nothing."""
+
 
 def _at_once(coroutine: Coroutine[Any, Any, None]) -> None:
     """Run a coroutine that never waits to its end, now."""
@@ -167,7 +170,7 @@ class DirectAnswers(HttpToolsWithH11):
     def _answer(self, cycle: RequestResponseCycle, mock_app: MockApp) -> None:
         """Run a whole request through the mock and write its answer, or hand it to a task."""
         scope: Any = cycle.scope
-        if self._proxy is not None:
+        if self._proxy is not None and any(name in _FORWARDED for name, _ in scope["headers"]):
             _at_once(self._proxy(scope, cycle.receive, cycle.send))
         try:
             exchange = Exchange(mock_app.api, scope, bytes(cycle.body))

@@ -56,7 +56,8 @@ def _redacted(value: Any, redactor: Redactor, values: Sequence[str]) -> Any:
 
 def _size(call: Call, body: bytes, response: bytes) -> int:
     """Return about how many bytes an entry holds on to: its head, body and answer."""
-    head = sum(len(name) + len(value) for name, value in call.headers.items())
+    headers = call.headers
+    head = sum(map(len, headers)) + sum(map(len, headers.values()))
     return 256 + len(call.path) + len(call.query) + head + len(body) + len(response)
 
 
