@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 
 import httpx
 import pytest
@@ -160,3 +161,28 @@ def test_webhooks_reach_an_in_process_receiver_while_the_router_is_active() -> N
     (got,) = receiver.deliveries
     assert got.verified and got.status == 200
     assert task.json()["id"] in json.dumps(got.event)
+
+
+def test_real_latency_and_its_timeout_reach_sync_and_async_clients() -> None:
+    mock = Mock(MockConfig())
+    mock.control.fault(path="/api/v1/models", delay=0.2, times=3)
+    models = DEFAULT_BASE_URL + "/api/v1/models"
+
+    async def run() -> tuple[float, httpx.Response]:
+        async with httpx.AsyncClient() as http:
+            begun = time.monotonic()
+            answer = await http.get(models)
+            return time.monotonic() - begun, answer
+
+    with mock_router(mock) as router:
+        started = time.monotonic()
+        answer = httpx.get(models)
+        assert time.monotonic() - started >= 0.2
+        assert answer.json()["object"] == "list"
+        waited, answered = asyncio.run(run())
+        assert waited >= 0.2
+        assert answered.json()["object"] == "list"
+        with pytest.raises(httpx.ReadTimeout):
+            httpx.get(models, timeout=0.05)
+        assert router["rivya"].calls.last.request.url == models
+    mock.close()
