@@ -124,7 +124,14 @@ class MockHandler:
                 self.mock.clock.advance(wait)
             if failure is not None:
                 raise failure
-            return httpx.Response(reply.status, headers=headers, content=reply.body)
+            # Unread, as an answer off the wire is: the client reads it, so it can also be
+            # streamed (iter_raw) and knows its elapsed time.
+            response = httpx.Response(
+                reply.status, headers=headers, stream=httpx.ByteStream(reply.body)
+            )
+            if reply.body:
+                response.headers.setdefault("Content-Length", str(len(reply.body)))
+            return response
         headers["Content-Length"] = str(len(reply.body))
         stream = _LatentStream(reply.body, wait, failure)
         return httpx.Response(reply.status, headers=headers, stream=stream)

@@ -13,7 +13,12 @@ import respx
 from respx.models import AllMockedAssertionError
 
 from rivya_contract.mock_server import Mock, MockConfig, media
-from rivya_contract.plugin.respx_routes import DEFAULT_BASE_URL, DROPPED, mock_router
+from rivya_contract.plugin.respx_routes import (
+    DEFAULT_BASE_URL,
+    DROPPED,
+    mock_router,
+    mock_transport,
+)
 from rivya_contract.plugin.webhook_receiver import WebhookReceiver
 
 CREDITS = DEFAULT_BASE_URL + "/api/v1/credits"
@@ -186,3 +191,27 @@ def test_real_latency_and_its_timeout_reach_sync_and_async_clients() -> None:
             httpx.get(models, timeout=0.05)
         assert router["rivya"].calls.last.request.url == models
     mock.close()
+
+
+@pytest.mark.parametrize("way", ["router", "transport"])
+def test_answers_come_unread_so_they_stream_and_know_their_elapsed_time(way: str) -> None:
+    mock = _mock()
+    models = DEFAULT_BASE_URL + "/api/v1/models"
+    transport = mock_transport(mock) if way == "transport" else None
+    async_transport = mock_transport(mock) if way == "transport" else None
+
+    async def run() -> tuple[int, httpx.Response]:
+        async with httpx.AsyncClient(transport=async_transport) as http:
+            async with http.stream("GET", models) as streamed:
+                size = sum([len(chunk) async for chunk in streamed.aiter_raw()])
+            return size, await http.get(models)
+
+    with mock_router(mock), httpx.Client(transport=transport) as http:
+        with http.stream("GET", models) as streamed:
+            size = sum(len(chunk) for chunk in streamed.iter_raw())
+        answer = http.get(models)
+        async_size, async_answer = asyncio.run(run())
+    assert size == async_size == len(answer.content) == int(answer.headers["Content-Length"])
+    assert answer.elapsed.total_seconds() >= 0
+    assert async_answer.elapsed.total_seconds() >= 0
+    assert async_answer.content == answer.content
