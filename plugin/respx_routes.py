@@ -124,7 +124,14 @@ class MockHandler:
                 self.mock.clock.advance(wait)
             if failure is not None:
                 raise failure
-            return httpx.Response(reply.status, headers=headers, content=reply.body)
+            # Unread, as an answer off the wire is: the client reads it, so it can also be
+            # streamed (iter_raw) and knows its elapsed time.
+            response = httpx.Response(
+                reply.status, headers=headers, stream=httpx.ByteStream(reply.body)
+            )
+            if reply.body:
+                response.headers.setdefault("Content-Length", str(len(reply.body)))
+            return response
         headers["Content-Length"] = str(len(reply.body))
         stream = _LatentStream(reply.body, wait, failure)
         return httpx.Response(reply.status, headers=headers, stream=stream)
@@ -144,14 +151,15 @@ def mock_router(
     client, sync or async, that calls ``base_url`` reaches the mock without a
     socket. Requests to other hosts are left to other routers (or fail as
     unmocked), so it composes with a test's own respx routes. The route that
-    matches is named ``"rivya"`` (``router["rivya"].calls`` lists the calls).
+    matches is named ``"rivya"`` (``router["rivya"].calls`` lists the calls). Requests
+    from httpx's own transports skip respx's httpcore round trip when respx would
+    answer them from this route anyway (``respx_shortcut.ShortcutRouter``).
     """
-    import respx
+    from rivya_contract.plugin.respx_shortcut import ShortcutRouter
 
     # Mocked at httpcore, as respx does by default: its httpx mocker would take over every
-    # client's transport, the mock's own webhook sender's routes included.
-    router = respx.MockRouter(assert_all_called=False, assert_all_mocked=True)
-    router.route(url__startswith=base_url.rstrip("/") + "/", name="rivya").mock(
-        side_effect=MockHandler(mock, latency=latency)
-    )
+    # client's transport, the mock's own webhook sender's routes included. httpx's own
+    # transports take the short way to the handler (respx_shortcut.py).
+    router = ShortcutRouter(assert_all_called=False, assert_all_mocked=True)
+    router.route_to(base_url.rstrip("/") + "/", MockHandler(mock, latency=latency), name="rivya")
     return router
