@@ -163,6 +163,9 @@ def guarded(http: Parser, bounds: Bounds) -> type[asyncio.Protocol]:
             watch.waiting_after = answered
             watch.timer = self.loop.call_later(bounds.header_timeout, self._head_timed_out)
 
+        def _handing_over(self) -> None:
+            self._stop_waiting()
+
         def _stop_waiting(self) -> None:
             timer = self._watch.timer
             if timer is not None:

@@ -19,6 +19,7 @@ an ordinary task from where it stopped.
 
 from __future__ import annotations
 
+import contextvars
 import copy
 from collections.abc import Coroutine
 from typing import Any, cast
@@ -77,30 +78,34 @@ def _wire(reply: Reply, cycle: RequestResponseCycle) -> bytes:
     lines = [STATUS_LINE[status]]
     for default_name, default_value in cycle.default_headers:
         lines += (default_name, b": ", default_value, b"\r\n")
-    length = content_type = True
+    content_type = True
+    closes = False
     for name, value in reply.headers.items():
         raw_name = name.lower().encode("latin-1")
         raw_value = value.encode("latin-1")
         if HEADER_RE.search(raw_name) or HEADER_VALUE_RE.search(raw_value):
             raise ValueError(f"uvicorn refuses the header {name!r}")
-        if raw_name == b"content-length":
-            length = False
-        elif raw_name == b"content-type":
+        if raw_name in (b"content-length", b"transfer-encoding"):
+            raise ValueError(f"uvicorn frames the body by the header {name!r}")
+        if raw_name == b"content-type":
             content_type = False
         elif raw_name == b"connection" and b"close" in (
             token.lower().strip() for token in raw_value.split(b",")
         ):
             cycle.keep_alive = False
+            closes = True
         lines += (raw_name, b": ", raw_value, b"\r\n")
     body = reply.body
-    if length and not (status < 200 or status in (204, 304)):
+    if status < 200 or (status in (204, 304) and body):
+        raise ValueError(f"uvicorn frames a {status} answer its own way")
+    if status not in (204, 304):
         lines += (b"content-length: ", str(len(body)).encode(), b"\r\n")
     if content_type:
         media = reply.content_type
         if media.startswith("text/") and "charset=" not in media.lower():
             media += "; charset=utf-8"
         lines += (b"content-type: ", media.encode("latin-1"), b"\r\n")
-    if not cycle.keep_alive:
+    if not cycle.keep_alive and not closes:
         lines.append(b"connection: close\r\n")
     lines.append(b"\r\n")
     if cycle.scope["method"] != "HEAD":
@@ -126,6 +131,9 @@ class DirectAnswers(HttpToolsWithH11):
         self._waiting: RequestResponseCycle | None = None
         """The cycle whose body the chunk being parsed may finish; then it is answered directly."""
         self._parsing = False
+        self._answering = False
+        """Whether a direct answer is being written: one it lets start is answered after it."""
+        self._next: RequestResponseCycle | None = None
 
     def _start_asgi_task(self, cycle: RequestResponseCycle, app: Any) -> None:
         """Start a request: directly once its body is here, if it may be; else as uvicorn does."""
@@ -140,7 +148,7 @@ class DirectAnswers(HttpToolsWithH11):
         ):
             super()._start_asgi_task(cycle, app)
         elif not cycle.more_body:
-            self._answer(cycle, mock_app)
+            self._answer_in_turn(cycle, mock_app)
         elif self._parsing:
             self._waiting = cycle
         else:  # a pipelined request whose body is still to come: it may stall, so a task reads it
@@ -152,7 +160,7 @@ class DirectAnswers(HttpToolsWithH11):
         cycle = self._waiting
         if cycle is not None and cycle is self.cycle and self._mock_app is not None:
             self._waiting = None
-            self._answer(cycle, self._mock_app)
+            self._answer_in_turn(cycle, self._mock_app)
 
     def data_received(self, data: bytes) -> None:
         """Parse a chunk; a body it did not finish is read the ordinary way."""
@@ -167,14 +175,33 @@ class DirectAnswers(HttpToolsWithH11):
             if not cycle.disconnected:
                 super()._start_asgi_task(cycle, self.app)
 
+    def _answer_in_turn(self, cycle: RequestResponseCycle, mock_app: MockApp) -> None:
+        """Answer ``cycle``, then each pipelined one its answer starts, in a loop, not nested."""
+        if self._answering:
+            self._next = cycle
+            return
+        self._answering = True
+        try:
+            next_cycle: RequestResponseCycle | None = cycle
+            while next_cycle is not None:
+                self._next = None
+                self._answer(next_cycle, mock_app)
+                next_cycle = self._next
+        finally:
+            self._answering = False
+
     def _answer(self, cycle: RequestResponseCycle, mock_app: MockApp) -> None:
         """Run a whole request through the mock and write its answer, or hand it to a task."""
         scope: Any = cycle.scope
         if self._proxy is not None and any(name in _FORWARDED for name, _ in scope["headers"]):
             _at_once(self._proxy(scope, cycle.receive, cycle.send))
+        # Each request runs in a context of its own, as uvicorn's task would: what it sets
+        # (the shared clock's pin) is reset in the same context, and ends with the request.
+        fresh = self.config.reset_contextvars
+        context = contextvars.Context() if fresh else contextvars.copy_context()
         try:
-            exchange = Exchange(mock_app.api, scope, bytes(cycle.body))
-            reply = exchange.reply_now()
+            exchange = context.run(Exchange, mock_app.api, scope, bytes(cycle.body))
+            reply = context.run(exchange.reply_now)
         except Exception as error:
             _fail(cycle, error)
             return
@@ -184,7 +211,9 @@ class DirectAnswers(HttpToolsWithH11):
                 response = await exchange.respond(receive)
                 await response(scope, receive, send)
 
-            super()._start_asgi_task(cycle, cast(Any, rest))
+            task = self.loop.create_task(cycle.run_asgi(cast(Any, rest)), context=context)
+            task.add_done_callback(self.tasks.discard)
+            self.tasks.add(task)
             return
         try:
             data = _wire(reply, cycle)

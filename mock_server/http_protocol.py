@@ -64,6 +64,9 @@ class HttpToolsWithH11(HttpToolsProtocol):
             message, self._refused = self._refused, None
             self.send_400_response(message)
 
+    def _handing_over(self) -> None:
+        """Stop what this protocol watches on the connection: h11 serves it from now on."""
+
     def _idle(self) -> bool:
         return (self.cycle is None or self.cycle.response_complete) and not self.pipeline
 
@@ -79,6 +82,7 @@ class HttpToolsWithH11(HttpToolsProtocol):
             super().send_400_response(msg)
             return
         self._head = None
+        self._handing_over()
         self.connections.discard(self)
         if self.timeout_keep_alive_task is not None:
             self.timeout_keep_alive_task.cancel()
