@@ -117,7 +117,7 @@ def guarded(http: Parser, bounds: Bounds) -> type[asyncio.Protocol]:
     else:
         try:
             from rivya_contract.mock_server.direct import DirectAnswers
-        except ImportError:
+        except ImportError:  # httptools cannot load here
             if http == "httptools":
                 raise
             base = H11Protocol
@@ -215,4 +215,6 @@ def guarded(http: Parser, bounds: Bounds) -> type[asyncio.Protocol]:
                 shared.closed = 0
 
     Guarded.__name__ = Guarded.__qualname__ = f"Guarded{base.__name__}"
+    if hasattr(Guarded, "successor"):  # the h11 protocol it hands connections to: same bounds
+        Guarded.successor = guarded("h11", bounds)
     return Guarded

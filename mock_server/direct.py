@@ -217,10 +217,13 @@ class DirectAnswers(HttpToolsWithH11):
             return
         try:
             data = _wire(reply, cycle)
-        except ValueError:  # a header uvicorn refuses: it logs that and answers 500
+        except UnicodeEncodeError as error:  # a header Starlette cannot encode (a ValueError)
+            _fail(cycle, error)
+            return
+        except ValueError:  # framing uvicorn does its own way, or a header it refuses (500)
             _at_once(cycle.run_asgi(cast(Any, render(reply))))
             return
-        except UnicodeEncodeError as error:  # one Starlette cannot encode
+        except Exception as error:  # any other defect of the reply: 500, as the ordinary way
             _fail(cycle, error)
             return
         cycle.response_started = cycle.response_complete = True

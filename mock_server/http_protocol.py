@@ -22,6 +22,10 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 class HttpToolsWithH11(HttpToolsProtocol):
     """uvicorn's httptools protocol that passes a refused request head on to h11."""
 
+    successor: type[H11Protocol] = H11Protocol
+    """The protocol a connection is handed to (``connections.guarded`` gives one held to
+    the same bounds)."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._clean = True
@@ -87,7 +91,7 @@ class HttpToolsWithH11(HttpToolsProtocol):
         if self.timeout_keep_alive_task is not None:
             self.timeout_keep_alive_task.cancel()
             self.timeout_keep_alive_task = None
-        protocol = H11Protocol(self.config, self.server_state, self.app_state, self.loop)
+        protocol = self.successor(self.config, self.server_state, self.app_state, self.loop)
         protocol.connection_made(self.transport)
         self.transport.set_protocol(protocol)
         protocol.data_received(b"".join(head))

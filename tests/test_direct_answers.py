@@ -5,27 +5,41 @@ the mock serves on (``DirectAnswers``), one on the same protocol with direct
 answers off, so every request takes uvicorn's ordinary way (a task, ASGI).
 Each request goes to both and the raw bytes of the answers must be the same
 (the ``date`` header aside): the direct way is a shortcut a client cannot see.
+``_wire``, the bytes of a direct answer, is also held to what uvicorn's own
+request cycle writes for every shape of reply, and the fallbacks are exercised:
+a body that comes later or stops, answers that wait (with long pipelines
+behind them), uploads on the shared store, and the hand-over of a connection
+whose next head httptools refuses to h11.
 """
 
 from __future__ import annotations
 
+import asyncio
+import copy
 import json
+import logging
 import re
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from pathlib import Path
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import pytest
 from hostile_support import raw_request
+from redis_support import RedisServer, namespace
 from support import API
+from test_hostile_uploads import MULTIPART, image
+from uvicorn.protocols.http.flow_control import FlowControl
 from uvicorn.protocols.http.httptools_impl import RequestResponseCycle
 
-from rivya_contract.mock_server.asgi import MockApp
+from rivya_contract.mock_server.asgi import MockApp, render
 from rivya_contract.mock_server.config import MockConfig
-from rivya_contract.mock_server.direct import DirectAnswers
+from rivya_contract.mock_server.direct import DirectAnswers, _wire
+from rivya_contract.mock_server.exchange import Reply
 from rivya_contract.mock_server.mock import Mock
 from rivya_contract.mock_server.serving import ServerThread
 
@@ -240,3 +254,183 @@ def test_an_app_given_middleware_of_its_own_is_always_served_the_ordinary_way() 
         answer = exchange((address.hostname, address.port), get(f"{API}/credits"))[0]
     assert b"\r\nx-tagged: yes\r\n" in answer
     assert protocol.answered == []
+
+
+def test_a_request_pipelined_after_connection_close_is_never_run() -> None:
+    """uvicorn never starts a request queued behind one whose answer closes the connection."""
+    closing = get(f"{API}/credits", {**AUTH, "Connection": "close"})
+    data = closing + post(f"{API}/generations", CREATE)
+    seen: dict[str, list[bytes]] = {}
+    direct = counting()
+    for name, protocol in (("direct", direct), ("ordinary", Ordinary)):
+        with serving(protocol) as address:
+            with socket.create_connection(address, timeout=10) as sock:
+                sock.sendall(data)
+                received = b"".join(iter(lambda: sock.recv(65536), b""))
+            assert received.count(b"HTTP/1.1 ") == 1, (name, received)
+            seen[name] = exchange(address, get(f"{API}/credits"))
+    assert direct.answered == [f"{API}/credits", f"{API}/credits"]
+    assert seen["direct"] == seen["ordinary"]
+
+
+def test_http_1_0_request_followed_by_a_pipelined_one_runs_only_the_first() -> None:
+    first = get(f"{API}/credits").replace(b"HTTP/1.1", b"HTTP/1.0", 1)
+    data = first + post(f"{API}/generations", CREATE)
+    seen: dict[str, list[bytes]] = {}
+    for name, protocol in (("direct", counting()), ("ordinary", Ordinary)):
+        with serving(protocol) as address:
+            with socket.create_connection(address, timeout=10) as sock:
+                sock.sendall(data)
+                b"".join(iter(lambda: sock.recv(65536), b""))
+            seen[name] = exchange(address, get(f"{API}/credits"))
+    assert seen["direct"] == seen["ordinary"]
+
+
+def test_a_long_pipeline_behind_a_delayed_answer_is_answered_whole() -> None:
+    """When the delayed answer completes, each queued request is answered inside the last one's
+    on_response_complete: the stack grows by one level per pipelined request."""
+    count = 400
+    waiting = get(f"{API}/credits", {**AUTH, "X-Rivya-Mock": "delay=200ms"})
+    data = waiting + get(f"{API}/credits") * count
+    with serving(counting()) as address, socket.create_connection(address, timeout=10) as sock:
+        sender = threading.Thread(target=sock.sendall, args=(data,))
+        sender.start()
+        buffer = bytearray()
+        answers = []
+        try:
+            for _ in range(count + 1):
+                answers.append(read_answer(sock, buffer))
+        except AssertionError as error:  # the connection closed early
+            raise AssertionError(f"only {len(answers)} of {count + 1} answers") from error
+        finally:
+            sender.join()
+    assert all(answer.startswith(b"HTTP/1.1 200 ") for answer in answers)
+
+
+def test_an_upload_on_the_redis_store_is_stored(tmp_path: Path) -> None:
+    """The shared clock pins its time in a context variable: pinned in data_received's
+    context, unpinned in the task's, the reset raises and the upload gets a 500."""
+    body = image()
+    request = post(f"{API}/files", body, {**AUTH, "Content-Type": MULTIPART})
+    with RedisServer(tmp_path / "redis") as server:
+        results = {}
+        for name, protocol in (("direct", DirectAnswers), ("ordinary", Ordinary)):
+            with serving(protocol, store=server.url, namespace=namespace()) as address:
+                results[name] = exchange(address, request)[0].split(b"\r\n", 1)[0]
+                after = exchange(address, get(f"{API}/credits"))[0]
+                assert b"current_credits" in after, (name, after)
+    assert results == {"direct": b"HTTP/1.1 201 Created", "ordinary": b"HTTP/1.1 201 Created"}
+
+
+class Recording(asyncio.Transport):
+    """A transport that keeps what is written (to compare the two ways' bytes)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data = bytearray()
+        self.closed = False
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        if not self.closed:
+            self.data += data
+
+    def close(self) -> None:
+        self.closed = True
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+
+def cycle_on(transport: Recording, method: str = "GET") -> RequestResponseCycle:
+    scope: Any = {"type": "http", "method": method, "headers": [], "http_version": "1.1"}
+    return RequestResponseCycle(
+        scope=scope,
+        transport=transport,
+        flow=FlowControl(transport),
+        logger=logging.getLogger("uvicorn.error"),
+        access_logger=logging.getLogger("uvicorn.access"),
+        access_log=False,
+        default_headers=[(b"server", b"uvicorn")],
+        message_event=asyncio.Event(),
+        expect_100_continue=False,
+        keep_alive=True,
+        on_response=lambda: None,
+    )
+
+
+def ordinary_bytes(reply: Reply, method: str) -> tuple[bytes, bool]:
+    """Return what uvicorn's own cycle writes for ``render(reply)``, and whether it closes."""
+    transport = Recording()
+    coroutine = cycle_on(transport, method).run_asgi(cast(Any, render(reply)))
+    with pytest.raises(StopIteration):
+        coroutine.send(None)
+    return bytes(transport.data), transport.closed
+
+
+WIRED = {
+    "json": (Reply(200, b'{"a":1}'), "GET"),
+    "error": (Reply(404, b'{"error":{}}', {"X-Request-Id": "req_1"}), "GET"),
+    "empty": (Reply(202, b""), "POST"),
+    "text": (Reply(200, b"<p>", content_type="text/html"), "GET"),
+    "charset given": (Reply(200, b"x", content_type="text/plain; charset=latin-1"), "GET"),
+    "type given": (Reply(200, b"x", {"Content-Type": "image/png"}), "GET"),
+    "head": (Reply(200, b'{"a":1}'), "HEAD"),
+    "connection close": (Reply(200, b"{}", {"Connection": "close"}), "GET"),
+    "close among tokens": (Reply(200, b"{}", {"Connection": "keep-alive, Close"}), "GET"),
+    "304": (Reply(304, b""), "GET"),
+}
+REFUSED = {
+    "204 with a body": Reply(204, b'{"error":{}}'),
+    "transfer-encoding": Reply(200, b"abc", {"Transfer-Encoding": "chunked"}),
+    "content-length": Reply(200, b"abc", {"Content-Length": "3"}),
+    "informational": Reply(103, b""),
+    "header uvicorn refuses": Reply(200, b"", {"X-Bad": "a\nb"}),
+}
+
+
+@pytest.mark.parametrize("name", list(WIRED))
+def test_wire_writes_what_uvicorn_writes_for_the_reply(name: str) -> None:
+    reply, method = WIRED[name]
+    expected, closes = ordinary_bytes(copy.deepcopy(reply), method)
+    cycle = cycle_on(Recording(), method)
+    assert _wire(reply, cycle) == expected
+    assert (not cycle.keep_alive) == closes
+
+
+@pytest.mark.parametrize("name", list(REFUSED))
+def test_wire_leaves_framing_of_uvicorns_own_to_uvicorn(name: str) -> None:
+    """The protocol then plays the reply through uvicorn's own cycle, as the ordinary way."""
+    with pytest.raises(ValueError):
+        _wire(REFUSED[name], cycle_on(Recording()))
+
+
+def test_a_connection_handed_to_h11_is_not_closed_by_the_httptools_head_timer() -> None:
+    """The refused head's connection goes to h11 with the Guarded head timer still armed."""
+    refused = raw_request("FOO", f"{API}/credits", AUTH)
+    slow = get(f"{API}/credits", {**AUTH, "X-Rivya-Mock": "delay=800ms"})
+    with (
+        serving(DirectAnswers, header_timeout=0.5) as address,
+        socket.create_connection(address, timeout=10) as sock,
+    ):
+        buffer = bytearray()
+        sock.sendall(refused)
+        first = read_answer(sock, buffer)
+        assert b"application/json" in first  # h11 read it: the API's envelope
+        sock.sendall(slow)  # its head is whole at once; its answer takes 0.8 s
+        second = read_answer(sock, buffer)
+    assert second.startswith(b"HTTP/1.1 200 ")
+
+
+def test_a_connection_handed_to_h11_keeps_the_head_timeout() -> None:
+    refused = raw_request("FOO", f"{API}/credits", AUTH)
+    with (
+        serving(DirectAnswers, header_timeout=0.3) as address,
+        socket.create_connection(address, timeout=10) as sock,
+    ):
+        buffer = bytearray()
+        sock.sendall(refused)
+        assert b"application/json" in read_answer(sock, buffer)  # h11 serves it now
+        sock.sendall(b"GET /api/v1/credits HTTP/1.1\r\nHost: x\r\n")  # a head never finished
+        started = time.monotonic()
+        assert sock.recv(65536) == b""  # closed by the head timeout, with no answer
+        assert time.monotonic() - started < 5
