@@ -32,9 +32,11 @@ def lookup_token(header: str | None) -> str | None:
 
 def authenticate(header: str | None, key: ApiKey | None, now: float) -> ApiKey:
     """Return ``key``, the store's answer for the header's token, or raise the documented 401."""
-    if bearer_token(header) is None:
-        raise ApiError("api_key_missing", "Send your API key as Authorization: Bearer rvya_sk_...")
-    if key is None:
+    if key is None:  # a key found means the header held a bearer token
+        if bearer_token(header) is None:
+            raise ApiError(
+                "api_key_missing", "Send your API key as Authorization: Bearer rvya_sk_..."
+            )
         raise ApiError("api_key_invalid", "The API key is not valid.")
     if key.revoked:
         raise ApiError("api_key_revoked", "The API key has been revoked.")
