@@ -56,7 +56,7 @@ async def _nothing(scope: Scope, receive: Receive, send: Send) -> None:
 
 
 def _fail(cycle: RequestResponseCycle, error: Exception) -> None:
-    """Answer a defect of the mock's own as the ordinary way does: uvicorn logs it, answers 500."""
+    """Answer a defect of the mock's own with uvicorn's 500 (and its log line), closing."""
 
     async def failed(scope: Scope, receive: Receive, send: Send) -> None:
         raise error
