@@ -18,6 +18,7 @@ from bench import (
     http_throughput,
     inprocess_cycle,
     redis_scale,
+    request_cost,
     soak,
 )
 from bench.table import Row, render
@@ -41,6 +42,7 @@ BENCHMARKS: list[tuple[str, Callable[[bool], list[Row]]]] = [
     ("http", http_throughput.run),
     ("redis scale", redis_scale.run),
     ("in-process cycle", inprocess_cycle.run),
+    ("request cost", request_cost.run),
     ("strategies", bench_strategies.run),
     ("catalog", catalog_cost.run),
     ("soak", soak.run),
