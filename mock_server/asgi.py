@@ -186,7 +186,7 @@ class Exchange:
     as it can without waiting (a body already all here, a handler that needs no
     thread, an answer that is neither delayed nor dropped); ``respond`` goes on
     from wherever that stopped to the end. The ASGI endpoint only calls
-    ``respond``; the mock's HTTP protocol (``http_protocol.py``) tries
+    ``respond``; the mock's HTTP protocol (``direct.py``) tries
     ``reply_now`` first, so most requests never wait on the event loop.
     """
 
