@@ -217,7 +217,7 @@ class Exchange:
             started = self._started
             if self._body is None or not isinstance(started, Pending):
                 return None
-            if self._problem is None and started.route.op.body == "upload":
+            if self._reads_back(started):
                 return None  # the file is read back from disk off the event loop
             self._take(started, self._body)
             self._reply = self._answer(started)
@@ -236,16 +236,18 @@ class Exchange:
                 self._take(started, self._body)
             elif self._problem is None:
                 self._problem = await _read_body(receive, started, self._timeout)
-            if self._problem is None and started.route.op.body == "upload":
+            if self._reads_back(started):
                 await run_in_threadpool(started.prepare)  # reading the file back: off the loop
             reply = self._reply = self._answer(started)
-            if reply.after is not None:  # off the event loop: it may wait for receivers
-                await run_in_threadpool(reply.after)
-        elif reply.after is not None:
+        if reply.after is not None:  # off the event loop: it may wait for receivers
             await run_in_threadpool(reply.after)
         if reply.delay > 0:
             await asyncio.sleep(reply.delay)
         return render(reply)
+
+    def _reads_back(self, started: Pending) -> bool:
+        """Whether answering reads an upload back from disk (so not on the event loop)."""
+        return self._problem is None and started.route.op.body == "upload"
 
     def _take(self, started: Pending, body: bytes) -> None:
         """Feed a body that is all here, as reading it from the stream would."""
